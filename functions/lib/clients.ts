@@ -1,0 +1,36 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+
+/**
+ * One factory for every AWS client, so the cloud and the embedded AWS share one code path.
+ * The SDK itself honours AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>); the only local concession is
+ * path-style S3 addressing, because a loopback endpoint has no per-bucket DNS names.
+ * Clients are cached per process so a warm Lambda reuses its connections.
+ */
+const cache = new Map<string, unknown>();
+
+function cached<T>(name: string, make: () => T): T {
+  if (!cache.has(name)) cache.set(name, make());
+  return cache.get(name) as T;
+}
+
+const common = () => ({ maxAttempts: Number(process.env.AEP_SDK_MAX_ATTEMPTS ?? 3) });
+
+export const s3 = (): S3Client =>
+  cached('s3', () => new S3Client({ ...common(), forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined }));
+export const sagemaker = (): SageMakerClient => cached('sagemaker', () => new SageMakerClient(common()));
+export const sagemakerRuntime = (): SageMakerRuntimeClient =>
+  cached('sagemaker-runtime', () => new SageMakerRuntimeClient(common()));
+export const sns = (): SNSClient => cached('sns', () => new SNSClient(common()));
+export const sfn = (): SFNClient => cached('sfn', () => new SFNClient(common()));
+export const autoscaling = (): ApplicationAutoScalingClient =>
+  cached('application-autoscaling', () => new ApplicationAutoScalingClient(common()));
+
+/** Drops cached clients; tests use it after changing the environment. */
+export function resetClients(): void {
+  cache.clear();
+}

@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/**
+ * The execution input, the `deploy.json` next to an artifact and the stack's defaults share these schemas.
+ * Strict objects: an unknown field is almost always a typo ("instancetype"), and silently ignoring it would
+ * deploy something the user did not ask for.
+ */
+
+/** SageMaker's rule for model, endpoint-config and endpoint names. */
+export const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+export const SAGEMAKER_NAME_MAX = 63;
+
+const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an S3 URI: s3://bucket/key');
+const seconds = (max: number) => z.number().int().min(1).max(max);
+
+export const sagemakerName = z
+  .string()
+  .max(SAGEMAKER_NAME_MAX, `must be at most ${SAGEMAKER_NAME_MAX} characters`)
+  .regex(SAGEMAKER_NAME, 'must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} (letters, digits, single hyphens)');
+
+const compareSchema = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z.literal('exact'),
+    /** JSONPath selecting the part of the output to compare; default the whole document. */
+    path: z.string().startsWith('$').optional(),
+  }),
+  z.strictObject({
+    mode: z.literal('numeric'),
+    path: z.string().startsWith('$').optional(),
+    absTol: z.number().min(0).default(1e-6),
+    relTol: z.number().min(0).default(1e-4),
+  }),
+  z.strictObject({
+    mode: z.literal('topk'),
+    /** JSONPath to the ranked ids, e.g. $.recommendations[*].item_id */
+    path: z.string().startsWith('$'),
+    k: z.number().int().min(1).max(1000),
+    minOverlap: z.number().min(0).max(1),
+  }),
+]);
+
+const baselineSchema = z.union([
+  z.strictObject({ uri: s3Uri }),
+  z.strictObject({ endpointName: sagemakerName }),
+]);
+
+export const smokeTestSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/, 'must be 1-63 letters, digits, "-" or "_", starting with a letter or digit'),
+  payloadUri: s3Uri,
+  contentType: z.string().min(1).max(1024).default('application/json'),
+  accept: z.string().min(1).max(1024).optional(),
+  baseline: baselineSchema,
+  compare: compareSchema,
+});
+
+const asyncSchema = z.strictObject({
+  maxConcurrentInvocationsPerInstance: z.number().int().min(1).max(1000).optional(),
+  /** SageMaker allows at most 3600 seconds for an asynchronous invocation. */
+  invocationTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
+});
+
+const pollSchema = z.strictObject({
+  endpointSeconds: seconds(3600).optional(),
+  outputSeconds: seconds(3600).optional(),
+  lockSeconds: seconds(3600).optional(),
+});
+
+const timeoutsSchema = z.strictObject({
+  endpointSeconds: seconds(6 * 3600).optional(),
+  outputSeconds: seconds(6 * 3600).optional(),
+  lockSeconds: seconds(24 * 3600).optional(),
+});
+
+const autoscalingSchema = z
+  .strictObject({
+    /** 0 enables scale-to-zero: instances are removed when the queue is empty. */
+    minCapacity: z.number().int().min(0).max(100).default(0),
+    maxCapacity: z.number().int().min(1).max(100).default(2),
+    /** Target for ApproximateBacklogSizePerInstance. */
+    targetBacklogPerInstance: z.number().min(0.1).max(10000).default(5),
+    scaleInCooldownSeconds: z.number().int().min(0).max(3600).default(300),
+    scaleOutCooldownSeconds: z.number().int().min(0).max(3600).default(60),
+  })
+  .refine((a) => a.minCapacity <= a.maxCapacity, { message: 'minCapacity must not exceed maxCapacity' });
+
+const environmentSchema = z
+  .record(
+    z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/, 'environment variable names are letters, digits and _'),
+    z.string().max(1024),
+  )
+  .refine((e) => Object.keys(e).length <= 100, { message: 'at most 100 environment variables' });
+
+/** Everything a deployment can set, all optional: the common shape of defaults, deploy.json and the input. */
+const deploymentFields = {
+  endpointName: sagemakerName.optional(),
+  image: z.string().min(1).max(255).optional(),
+  instanceType: z
+    .string()
+    .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.large')
+    .optional(),
+  instanceCount: z.number().int().min(1).max(100).optional(),
+  environment: environmentSchema.optional(),
+  async: asyncSchema.optional(),
+  smokeTests: z.array(smokeTestSchema).max(20).optional(),
+  poll: pollSchema.optional(),
+  timeouts: timeoutsSchema.optional(),
+  onFailure: z.enum(['rollback', 'keep']).optional(),
+  /** How many superseded model/config pairs Finalize keeps for quick manual rollback. */
+  retainPrevious: z.number().int().min(0).max(20).optional(),
+  autoscaling: autoscalingSchema.optional(),
+};
+
+export const deploymentDefaultsSchema = z.strictObject(deploymentFields);
+export const deployFileSchema = z.strictObject(deploymentFields);
+export const executionInputSchema = z.strictObject({ modelDataUrl: s3Uri, ...deploymentFields });
+
+export type DeploymentDefaults = z.infer<typeof deploymentDefaultsSchema>;
+export type DeployFile = z.infer<typeof deployFileSchema>;
+export type ExecutionInput = z.input<typeof executionInputSchema>;
+export type SmokeTest = z.infer<typeof smokeTestSchema>;
+export type Compare = z.infer<typeof compareSchema>;
+export type Autoscaling = z.infer<typeof autoscalingSchema>;
+
+/** Built-in defaults, the lowest layer under the stack's own. */
+export const BUILT_IN_DEFAULTS = {
+  instanceType: 'ml.m5.large',
+  instanceCount: 1,
+  environment: {} as Record<string, string>,
+  async: { maxConcurrentInvocationsPerInstance: 4, invocationTimeoutSeconds: 900 },
+  smokeTests: [] as SmokeTest[],
+  poll: { endpointSeconds: 30, outputSeconds: 10, lockSeconds: 30 },
+  timeouts: { endpointSeconds: 3600, outputSeconds: 1200, lockSeconds: 3600 },
+  onFailure: 'rollback' as const,
+  retainPrevious: 2,
+};
+
+/** The configuration a run deploys, after every layer is merged: nothing left optional that a step needs. */
+export interface ResolvedConfig {
+  modelDataUrl: string;
+  endpointName: string;
+  image: string;
+  instanceType: string;
+  instanceCount: number;
+  environment: Record<string, string>;
+  async: { maxConcurrentInvocationsPerInstance: number; invocationTimeoutSeconds: number };
+  smokeTests: SmokeTest[];
+  poll: { endpointSeconds: number; outputSeconds: number; lockSeconds: number };
+  timeouts: { endpointSeconds: number; outputSeconds: number; lockSeconds: number };
+  onFailure: 'rollback' | 'keep';
+  retainPrevious: number;
+  autoscaling?: Autoscaling;
+}
+
+type Layer = Partial<Omit<ResolvedConfig, 'modelDataUrl'>> & { modelDataUrl?: string };
+
+/**
+ * Merges layers, lowest precedence first. Objects (environment, async, poll, timeouts, autoscaling) merge by key;
+ * scalars and arrays (smokeTests) are replaced whole — a run's smoke tests are a set, not a patch.
+ */
+export function mergeLayers(...layers: Layer[]): Layer {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      const previous = merged[key];
+      merged[key] =
+        isPlainObject(value) && isPlainObject(previous) ? { ...previous, ...value } : value;
+    }
+  }
+  return merged as Layer;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One line per problem, each naming the field: `smokeTests[0].compare.k: Too small: expected number to be >=1`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.reduce<string>(
+        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+        '',
+      );
+      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+      return `${field || '(input)'}: ${issue.message}${keys}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { SAGEMAKER_NAME, SAGEMAKER_NAME_MAX } from './deployment-input';
+
+/** Length of the run id appended to model and endpoint-config names (plus one hyphen). */
+export const RUN_ID_LENGTH = 10;
+
+/** The longest endpoint name whose derived model/config names still fit SageMaker's 63 characters. */
+export const ENDPOINT_NAME_MAX = SAGEMAKER_NAME_MAX - RUN_ID_LENGTH - 1;
+
+/**
+ * A run id derived from the execution ARN: a retried or redriven step derives the same names and finds its own
+ * resources, while two executions never collide.
+ */
+export function runId(executionArn: string): string {
+  return createHash('sha256').update(executionArn).digest('hex').slice(0, RUN_ID_LENGTH);
+}
+
+export interface ResourceNames {
+  endpoint: string;
+  model: string;
+  endpointConfig: string;
+  runId: string;
+}
+
+export function resourceNames(endpointName: string, executionArn: string): ResourceNames {
+  const id = runId(executionArn);
+  return { endpoint: endpointName, model: `${endpointName}-${id}`, endpointConfig: `${endpointName}-${id}`, runId: id };
+}
+
+/** True when `name` is a model or endpoint-config name this pipeline derived for `endpointName`. */
+export function isDerivedName(endpointName: string, name: string): boolean {
+  return (
+    name.length === endpointName.length + 1 + RUN_ID_LENGTH &&
+    name.startsWith(`${endpointName}-`) &&
+    /^[0-9a-f]+$/.test(name.slice(endpointName.length + 1))
+  );
+}
+
+export function isValidSageMakerName(name: string): boolean {
+  return name.length <= SAGEMAKER_NAME_MAX && SAGEMAKER_NAME.test(name);
+}
+
+/** Keys in the artifacts bucket; one place so every step and the CLI agree on the layout. */
+export const artifactKeys = {
+  lock: (endpoint: string) => `locks/${endpoint}.json`,
+  asyncInput: (endpoint: string, executionName: string, caseName: string) =>
+    `async-inputs/${endpoint}/${executionName}/${caseName}`,
+  asyncOutputPrefix: (endpoint: string) => `async-outputs/${endpoint}/`,
+  asyncFailurePrefix: (endpoint: string) => `async-failures/${endpoint}/`,
+  report: (endpoint: string, executionName: string, caseName: string) =>
+    `reports/${endpoint}/${executionName}/${caseName}.json`,
+  audit: (endpoint: string, executionName: string) => `audit/${endpoint}/${executionName}.json`,
+  auditPrefix: (endpoint: string) => `audit/${endpoint}/`,
+};
+
+/** Tag keys stamped on SageMaker resources. */
+export const TAGS = {
+  pipeline: 'aep:pipeline',
+  execution: 'aep:execution',
+  endpoint: 'aep:endpoint',
+} as const;

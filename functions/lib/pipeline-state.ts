@@ -1,0 +1,172 @@
+import type { ResolvedConfig, SmokeTest } from './deployment-input';
+import type { ResourceNames } from './names';
+
+/**
+ * The JSON document that flows through the state machine. Each Task writes its result under one key (its
+ * ResultPath in the ASL file), so every step sees what the steps before it did. Keep these plain JSON.
+ */
+
+export interface ExecutionRef {
+  /** The execution ARN ($$.Execution.Id). */
+  id: string;
+  name: string;
+  startTime: string;
+}
+
+export interface ArtifactIdentity {
+  uri: string;
+  bucket: string;
+  key: string;
+  etag: string;
+  versionId?: string;
+  sizeBytes: number;
+  lastModified?: string;
+}
+
+/** $.lock — AcquireLock. */
+export interface LockState {
+  acquired: boolean;
+  key: string;
+  /** The execution holding the lock when it is not us. */
+  holder?: string;
+  firstAttemptAt: string;
+  attempts: number;
+  nextPollSeconds: number;
+}
+
+/** $.model and $.endpointConfig — CreateModel, CreateEndpointConfig. */
+export interface CreatedResource {
+  name: string;
+  arn: string;
+  /** False when a retry found the resource already created by this execution. */
+  createdNow: boolean;
+}
+
+/** $.deployment — DeployEndpoint. */
+export interface DeploymentState {
+  action: 'create' | 'update';
+  /** The config the endpoint served before this run: what Rollback restores. */
+  previousConfigName?: string;
+  startedAt: string;
+}
+
+/** $.endpoint — DescribeEndpoint, once per poll. */
+export interface EndpointPoll {
+  status: string;
+  configName?: string;
+  failureReason?: string;
+  ready: boolean;
+  polls: number;
+  nextPollSeconds: number;
+  checkedAt: string;
+}
+
+/** The input of one SmokeTests iteration (the Map's ItemSelector). */
+export interface SmokeCaseState {
+  case: SmokeTest;
+  index: number;
+  endpointName: string;
+  execution: ExecutionRef;
+  poll: ResolvedConfig['poll'];
+  timeouts: ResolvedConfig['timeouts'];
+  invocation?: SmokeInvocation;
+  output?: OutputPoll;
+}
+
+/** $.invocation inside an iteration — SmokeInvoke. */
+export interface SmokeInvocation {
+  inferenceId: string;
+  inputLocation: string;
+  outputLocation: string;
+  failureLocation?: string;
+  invokedAt: string;
+}
+
+/** $.output inside an iteration — CheckOutput, once per poll. */
+export interface OutputPoll {
+  ready: boolean;
+  polls: number;
+  nextPollSeconds: number;
+  checkedAt: string;
+}
+
+/** What CompareToBaseline returns: one iteration's result, an element of $.smoke.cases. */
+export interface SmokeCaseResult {
+  name: string;
+  passed: boolean;
+  mode: 'exact' | 'numeric' | 'topk';
+  metrics: Record<string, number>;
+  /** One sentence saying why the case failed; absent when it passed. */
+  cause?: string;
+  inferenceId: string;
+  outputUri: string;
+  reportUri: string;
+  /** Seconds from InvokeEndpointAsync to the output appearing in S3. */
+  latencySeconds: number;
+}
+
+/** $.smoke — the SmokeTests Map's ResultSelector. */
+export interface SmokeResults {
+  cases: SmokeCaseResult[];
+  /** True when a case did not match its baseline; Verdict? fails the gate on it. */
+  anyFailed: boolean;
+}
+
+/** $.error (a Catch) and $.rollbackError. */
+export interface CaughtError {
+  Error: string;
+  Cause: string;
+}
+
+/** $.rollback — Rollback, once per poll while restoring the previous config. */
+export interface RollbackState {
+  complete: boolean;
+  /** What Rollback did, in words: "restored endpoint recommender to config recommender-0a1b2c3d4e", "deleted model …". */
+  actions: string[];
+  /** Resources deliberately left (onFailure: keep). */
+  kept: string[];
+  nextPollSeconds: number;
+}
+
+/** $.result — Finalize; also the execution's output (the Succeed state's OutputPath). */
+export interface DeploymentResult {
+  endpointName: string;
+  endpointArn?: string;
+  endpointConfigName: string;
+  modelName: string;
+  action: 'create' | 'update';
+  previousConfigName?: string;
+  verdict: 'passed';
+  cases: SmokeCaseResult[];
+  auditUri: string;
+  deletedResources: string[];
+  autoscaling?: { resourceId: string; minCapacity: number; maxCapacity: number };
+}
+
+/** The state after ValidateInput: what every later step can rely on. */
+export interface PipelineState {
+  execution: ExecutionRef;
+  config: ResolvedConfig;
+  names: ResourceNames;
+  artifact: ArtifactIdentity;
+  lock?: LockState;
+  model?: CreatedResource;
+  endpointConfig?: CreatedResource;
+  deployment?: DeploymentState;
+  endpoint?: EndpointPoll;
+  smoke?: SmokeResults;
+  error?: CaughtError;
+  rollback?: RollbackState;
+  rollbackError?: CaughtError;
+  result?: DeploymentResult;
+}
+
+/**
+ * What ValidateInput and RecordFailure receive (their Parameters in the ASL): the raw state plus the context
+ * object's execution fields, because ValidateInput runs before `$.execution` exists and RecordFailure may follow
+ * a ValidateInput that failed.
+ */
+export interface WithExecution<T> {
+  state: T;
+  execution: ExecutionRef;
+}
