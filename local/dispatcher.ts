@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsError } from './aws-error';
+import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from './service';
+
+/** The embedded AWS only ever listens on loopback: it has no authentication worth the name. */
+export const LOOPBACK = '127.0.0.1';
+
+/**
+ * One HTTP server for every service, routing each request to the first module that claims it — by the SigV4
+ * credential scope, then `X-Amz-Target`, then path — as LocalStack does with its one gateway.
+ */
+export class Dispatcher {
+  private readonly server: Server;
+  private readonly modules: ServiceModule[] = [];
+
+  constructor(private readonly region = process.env.AWS_REGION ?? 'us-east-1') {
+    this.server = createServer((req, res) => void this.route(req, res));
+    // Model containers and long polls keep connections open; do not let idle sockets hold shutdown.
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  register(module: ServiceModule): this {
+    this.modules.push(module);
+    return this;
+  }
+
+  async listen(port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, LOOPBACK, () => resolve());
+    });
+    return this.url;
+  }
+
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    return `http://${LOOPBACK}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    for (const module of [...this.modules].reverse()) await module.close?.();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ctx = this.context(req);
+    try {
+      const module = this.modules.find((m) => m.handles(req, ctx));
+      if (!module) throw new AwsError('UnknownService', `No embedded service handles ${req.method} ${ctx.url.pathname}`, 400);
+      await module.handle(req, res, ctx);
+    } catch (error) {
+      // Modules render their own errors; this is the last line for a bug, so the server keeps serving.
+      if (!res.headersSent) {
+        const e = error instanceof AwsError ? error : new AwsError('InternalFailure', String((error as Error)?.message ?? error), 500);
+        const body = JSON.stringify({ __type: e.code, message: e.message });
+        res.writeHead(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.code, 'x-amzn-requestid': ctx.requestId });
+        res.end(body);
+      } else {
+        res.destroy();
+      }
+    }
+  }
+
+  private context(req: IncomingMessage): RequestContext {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? LOOPBACK}`);
+    const scope = credentialScope(req, url);
+    return {
+      signingName: scope?.service,
+      region: scope?.region ?? this.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      requestId: randomUUID(),
+      url,
+    };
+  }
+}
+
+/** `Credential=AKID/20261125/us-east-1/sagemaker/aws4_request` from the Authorization header or a presigned URL. */
+export function credentialScope(req: IncomingMessage, url: URL): { region: string; service: string } | undefined {
+  const header = String(req.headers.authorization ?? '');
+  const credential = /Credential=([^,\s]+)/.exec(header)?.[1] ?? url.searchParams.get('X-Amz-Credential') ?? undefined;
+  const parts = credential?.split('/');
+  return parts && parts.length >= 5 ? { region: parts[2], service: parts[3] } : undefined;
+}

@@ -1,0 +1,25 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** What the dispatcher learnt about a request before handing it to a service. */
+export interface RequestContext {
+  /** The SigV4 signing name from the credential scope (`s3`, `sagemaker`, `sns`, `sts`, `states`), if signed. */
+  signingName?: string;
+  region: string;
+  accountId: string;
+  requestId: string;
+  url: URL;
+}
+
+/**
+ * One AWS service of the embedded AWS (LocalStack's "provider"): one module per service behind the shared dispatcher.
+ * `handles` claims a request; the first module that claims it serves it.
+ */
+export interface ServiceModule {
+  readonly name: string;
+  handles(req: IncomingMessage, ctx: RequestContext): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
+  /** Stops background work (processes, timers); called on server shutdown. */
+  close?(): Promise<void>;
+}
+
+export const LOCAL_ACCOUNT_ID = '000000000000';
