@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError } from './aws-error';
+import { sendServiceError } from './error-shapes';
+import { describeCall } from './fault-points';
+import { FaultInjector } from './faults';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from './service';
 
 /** The embedded AWS only ever listens on loopback: it has no authentication worth the name. */
@@ -15,7 +18,11 @@ export class Dispatcher {
   private readonly server: Server;
   private readonly modules: ServiceModule[] = [];
 
-  constructor(private readonly region = process.env.AWS_REGION ?? 'us-east-1') {
+  constructor(
+    private readonly region = process.env.AWS_REGION ?? 'us-east-1',
+    /** Rules that make matching calls fail or stall; see local/faults.ts. */
+    readonly faults = new FaultInjector(),
+  ) {
     this.server = createServer((req, res) => void this.route(req, res));
     // Model containers and long polls keep connections open; do not let idle sockets hold shutdown.
     this.server.keepAliveTimeout = 5_000;
@@ -50,17 +57,18 @@ export class Dispatcher {
     try {
       const module = this.modules.find((m) => m.handles(req, ctx));
       if (!module) throw new AwsError('UnknownService', `No embedded service handles ${req.method} ${ctx.url.pathname}`, 400);
+      const fault = this.faults.check(describeCall(module.name, req, ctx));
+      if (fault && 'error' in fault) {
+        req.resume();
+        sendServiceError(module.name, res, fault.error, ctx);
+        return;
+      }
+      if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       await module.handle(req, res, ctx);
     } catch (error) {
       // Modules render their own errors; this is the last line for a bug, so the server keeps serving.
-      if (!res.headersSent) {
-        const e = error instanceof AwsError ? error : new AwsError('InternalFailure', String((error as Error)?.message ?? error), 500);
-        const body = JSON.stringify({ __type: e.code, message: e.message });
-        res.writeHead(e.status, { 'content-type': 'application/json', 'x-amzn-errortype': e.code, 'x-amzn-requestid': ctx.requestId });
-        res.end(body);
-      } else {
-        res.destroy();
-      }
+      const e = error instanceof AwsError ? error : new AwsError('InternalFailure', String((error as Error)?.message ?? error), 500);
+      sendServiceError('json', res, e, ctx);
     }
   }
 
