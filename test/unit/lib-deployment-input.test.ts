@@ -1,0 +1,88 @@
+import { BUILT_IN_DEFAULTS, describeIssues, executionInputSchema, mergeLayers } from '../../functions/lib/deployment-input';
+import { ENDPOINT_NAME_MAX, isDerivedName, resourceNames, runId } from '../../functions/lib/names';
+import { nextPollSeconds } from '../../functions/lib/poll-schedule';
+import { parseS3Uri, keyPrefix } from '../../functions/lib/s3-uri';
+
+describe('executionInputSchema', () => {
+  it('names every bad field, nested ones with their index', () => {
+    const result = executionInputSchema.safeParse({
+      modelDataUrl: 'https://example.com/model.tar.gz',
+      instanceCount: 0,
+      instancetype: 'ml.m5.large',
+      smokeTests: [{ name: 'a', payloadUri: 's3://aep-models/p.json', baseline: { uri: 's3://aep-models/b.json' }, compare: { mode: 'topk', path: '$.x', k: 0, minOverlap: 2 } }],
+    });
+    expect(result.success).toBe(false);
+    const message = describeIssues(result.error!);
+    expect(message).toContain('modelDataUrl: must be an S3 URI');
+    expect(message).toContain('instanceCount:');
+    expect(message).toContain('(input): ');
+    expect(message).toContain('instancetype');
+    expect(message).toContain('smokeTests[0].compare.k:');
+    expect(message).toContain('smokeTests[0].compare.minOverlap:');
+  });
+
+  it('rejects invocation timeouts over SageMaker’s 3600 seconds', () => {
+    const result = executionInputSchema.safeParse({ modelDataUrl: 's3://aep-models/m/model.tar.gz', async: { invocationTimeoutSeconds: 3601 } });
+    expect(describeIssues(result.error!)).toMatch(/^async\.invocationTimeoutSeconds:/);
+  });
+
+  it('accepts the DESIGN example input', () => {
+    const result = executionInputSchema.safeParse({
+      modelDataUrl: 's3://aep-models/models/recommender/v2/model.tar.gz',
+      endpointName: 'recommender',
+      image: '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3-cpu',
+      instanceType: 'ml.m5.large',
+      instanceCount: 1,
+      environment: {},
+      async: { maxConcurrentInvocationsPerInstance: 4, invocationTimeoutSeconds: 900 },
+      smokeTests: [{ name: 'shoes-top5', payloadUri: 's3://aep-models/payloads/shoes.json', contentType: 'application/json', baseline: { endpointName: 'recommender-realtime' }, compare: { mode: 'topk', path: '$.recommendations[*].item_id', k: 5, minOverlap: 0.8 } }],
+      poll: { endpointSeconds: 30, outputSeconds: 10 },
+      timeouts: { endpointSeconds: 3600, outputSeconds: 1200, lockSeconds: 3600 },
+      onFailure: 'rollback',
+    });
+    expect(result.success).toBe(true);
+  });
+});
+
+describe('mergeLayers', () => {
+  it('merges objects by key and replaces scalars and arrays, later layers winning', () => {
+    const merged = mergeLayers(
+      BUILT_IN_DEFAULTS,
+      { poll: { endpointSeconds: 5, outputSeconds: 10, lockSeconds: 30 }, environment: { A: '1' }, smokeTests: [{ name: 'x' } as never] },
+      { environment: { B: '2' }, instanceCount: 3, smokeTests: [] },
+    );
+    expect(merged.poll).toEqual({ endpointSeconds: 5, outputSeconds: 10, lockSeconds: 30 });
+    expect(merged.environment).toEqual({ A: '1', B: '2' });
+    expect(merged.instanceCount).toBe(3);
+    expect(merged.smokeTests).toEqual([]);
+    expect(merged.timeouts).toEqual(BUILT_IN_DEFAULTS.timeouts);
+  });
+});
+
+describe('names', () => {
+  it('derives stable, distinct, SageMaker-valid names from the execution', () => {
+    const a = resourceNames('recommender', 'arn:aws:states:us-east-1:1:execution:sm:run-1');
+    expect(resourceNames('recommender', 'arn:aws:states:us-east-1:1:execution:sm:run-1')).toEqual(a);
+    expect(resourceNames('recommender', 'arn:aws:states:us-east-1:1:execution:sm:run-2').model).not.toBe(a.model);
+    expect(a.model).toMatch(/^recommender-[0-9a-f]{10}$/);
+    expect(isDerivedName('recommender', a.endpointConfig)).toBe(true);
+    expect(isDerivedName('recommender', 'recommender-v2')).toBe(false);
+    expect(isDerivedName('recommender', `recommender-2-${runId('x')}`)).toBe(false);
+    expect(`${'e'.repeat(ENDPOINT_NAME_MAX)}-${runId('x')}`).toHaveLength(63);
+  });
+});
+
+describe('poll schedule and S3 URIs', () => {
+  it('never polls faster than 1 s nor slower than the cap', () => {
+    expect(nextPollSeconds(30, 0)).toBe(30);
+    expect(nextPollSeconds(30, 10, 2)).toBe(60);
+    expect(nextPollSeconds(0.1, 0)).toBe(1);
+  });
+
+  it('parses s3 URIs and key prefixes', () => {
+    expect(parseS3Uri('s3://aep-models/models/r/v1/model.tar.gz')).toEqual({ bucket: 'aep-models', key: 'models/r/v1/model.tar.gz' });
+    expect(parseS3Uri('s3://A/b')).toBeUndefined();
+    expect(keyPrefix('models/r/v1/model.tar.gz')).toBe('models/r/v1/');
+    expect(keyPrefix('model.tar.gz')).toBe('');
+  });
+});
