@@ -1,0 +1,41 @@
+// A model server that returns its input: the cheapest container, used by benchmarks and fault-injection tests.
+// Honours SAGEMAKER_BIND_TO_PORT like any SageMaker container. AEP_FAULT makes it misbehave on purpose:
+//   exit-at-start   exits with code 3 before listening
+//   never-healthy   listens but answers /ping with 503
+//   http-500        answers /invocations with 500
+//   slow:<ms>       waits <ms> before answering /invocations
+import { createServer } from 'node:http';
+
+const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
+const fault = process.env.AEP_FAULT ?? '';
+
+if (fault === 'exit-at-start') {
+  console.error('echo: exiting at start (AEP_FAULT=exit-at-start)');
+  process.exit(3);
+}
+const delayMs = fault.startsWith('slow:') ? Number(fault.slice('slow:'.length)) : 0;
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/ping') {
+    res.writeHead(fault === 'never-healthy' ? 503 : 200).end();
+    return;
+  }
+  if (req.method === 'POST' && req.url === '/invocations') {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      setTimeout(() => {
+        if (fault === 'http-500') {
+          res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'injected failure (AEP_FAULT=http-500)' }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': req.headers.accept && req.headers.accept !== '*/*' ? req.headers.accept : (req.headers['content-type'] ?? 'application/octet-stream') });
+        res.end(Buffer.concat(chunks));
+      }, delayMs);
+    });
+    return;
+  }
+  res.writeHead(404).end();
+});
+server.listen(port, '127.0.0.1', () => console.log(`echo: listening on 127.0.0.1:${port}`));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -1,0 +1,166 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { LocalConfig } from '../local-config';
+import { ContainerProcess } from './container-process';
+import { HostingError } from './errors';
+import type { LocalAwsClients } from './local-aws-clients';
+import { ModelArtifacts } from './model-artifacts';
+
+/** One production variant to host: its model (image, data, environment) and how many instances. */
+export interface VariantSpec {
+  variantName: string;
+  modelName: string;
+  image: string;
+  modelDataUrl?: string;
+  environment: Record<string, string>;
+  instanceType: string;
+  instanceCount: number;
+}
+
+export interface DeploymentSpec {
+  endpointName: string;
+  endpointConfigName: string;
+  variants: VariantSpec[];
+}
+
+/** A running instance of an endpoint: the process and the variant it serves. */
+export interface Instance {
+  variantName: string;
+  process: ContainerProcess;
+}
+
+interface Fleet {
+  endpointConfigName: string;
+  instances: Instance[];
+  nextIndex: number;
+}
+
+export interface HostingOptions {
+  dataDir: string;
+  config: LocalConfig;
+  aws: LocalAwsClients;
+}
+
+/**
+ * Runs endpoints' model servers as local processes. A deployment starts a whole new fleet and only swaps it in
+ * once every instance is healthy (blue/green, as SageMaker updates endpoints); a failed deployment leaves the
+ * current fleet serving untouched.
+ */
+export class Hosting {
+  private readonly fleets = new Map<string, Fleet>();
+  private readonly starting = new Set<ContainerProcess>();
+  private readonly artifacts: ModelArtifacts;
+  private closed = false;
+
+  constructor(private readonly options: HostingOptions) {
+    this.artifacts = new ModelArtifacts(join(options.dataDir, 'hosting', 'models'), options.aws);
+  }
+
+  /** Starts the spec's fleet, waits for every /ping, swaps it in and stops the previous one. Throws HostingError. */
+  async deploy(spec: DeploymentSpec): Promise<void> {
+    const started: Instance[] = [];
+    try {
+      for (const variant of spec.variants) {
+        const launch = await this.launchFor(spec, variant);
+        for (let i = 0; i < variant.instanceCount; i++) {
+          if (this.closed) throw new HostingError('The embedded AWS is shutting down.');
+          const proc = await ContainerProcess.start({
+            ...launch,
+            logFile: join(this.options.dataDir, 'hosting', 'logs', spec.endpointName, `${variant.variantName}-${spec.endpointConfigName}-${i + 1}.log`),
+          });
+          this.starting.add(proc);
+          started.push({ variantName: variant.variantName, process: proc });
+        }
+      }
+      const timeoutMs = this.options.config.hosting.healthCheckTimeoutSeconds * 1000;
+      await Promise.all(started.map((instance) => instance.process.waitHealthy(timeoutMs)));
+      if (this.closed) throw new HostingError('The embedded AWS is shutting down.');
+    } catch (error) {
+      await Promise.all(started.map((instance) => instance.process.stop()));
+      throw error instanceof HostingError ? error : new HostingError(String((error as Error)?.message ?? error));
+    } finally {
+      for (const instance of started) this.starting.delete(instance.process);
+    }
+    const previous = this.fleets.get(spec.endpointName);
+    this.fleets.set(spec.endpointName, { endpointConfigName: spec.endpointConfigName, instances: started, nextIndex: 0 });
+    if (previous) await this.retire(previous);
+  }
+
+  /** The instances serving an endpoint now (empty when it has none). */
+  instances(endpointName: string): readonly Instance[] {
+    return this.fleets.get(endpointName)?.instances ?? [];
+  }
+
+  /** Round-robin over the live instances, for real-time invocations. */
+  nextInstance(endpointName: string): Instance | undefined {
+    const fleet = this.fleets.get(endpointName);
+    const live = fleet?.instances.filter((i) => i.process.running) ?? [];
+    if (!fleet || live.length === 0) return undefined;
+    return live[fleet.nextIndex++ % live.length];
+  }
+
+  async stop(endpointName: string): Promise<void> {
+    const fleet = this.fleets.get(endpointName);
+    this.fleets.delete(endpointName);
+    if (fleet) await Promise.all(fleet.instances.map((i) => i.process.stop()));
+  }
+
+  /** Stops every process, including ones still starting. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.fleets.values()].flatMap((f) => f.instances.map((i) => i.process));
+    this.fleets.clear();
+    await Promise.all([...all, ...this.starting].map((p) => p.stop()));
+  }
+
+  private async launchFor(spec: DeploymentSpec, variant: VariantSpec) {
+    const { config } = this.options;
+    const image = config.images[variant.image];
+    if (!image) {
+      const known = Object.keys(config.images);
+      throw new HostingError(
+        `Image ${variant.image} of model ${variant.modelName} has no local command: map it under "images" in ${config.source ?? 'aep.local.json'}` +
+          ` (mapped: ${known.length ? known.join(', ') : 'none'}).`,
+      );
+    }
+    const modelDir = await this.artifacts.directory(variant.modelName, variant.modelDataUrl);
+    const [program, ...args] = image.command;
+    return {
+      // `node` means this Node, so a model server runs on the same runtime as the embedded AWS whatever the PATH.
+      command: [program === 'node' ? process.execPath : program, ...args.map((a) => resolveArg(config.baseDir, a))],
+      cwd: config.baseDir,
+      env: {
+        ...inheritedEnv(),
+        ...image.env,
+        ...variant.environment,
+        SM_MODEL_DIR: modelDir,
+        AEP_ENDPOINT_NAME: spec.endpointName,
+        AEP_VARIANT_NAME: variant.variantName,
+      },
+      stopGraceMs: config.hosting.stopGraceSeconds * 1000,
+    };
+  }
+
+  private async retire(fleet: Fleet): Promise<void> {
+    // Let requests already on the old fleet finish (bounded by the stop grace), as SageMaker drains old instances.
+    const deadline = Date.now() + this.options.config.hosting.stopGraceSeconds * 1000;
+    while (Date.now() < deadline && fleet.instances.some((i) => i.process.inFlight > 0)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await Promise.all(fleet.instances.map((i) => i.process.stop()));
+  }
+}
+
+/** Relative script paths in the image command resolve from the config's folder, so the server's cwd does not matter. */
+function resolveArg(baseDir: string, arg: string): string {
+  return !isAbsolute(arg) && /\.(mjs|cjs|js|py|sh)$/.test(arg) ? resolve(baseDir, arg) : arg;
+}
+
+/** A container gets a clean environment, as in SageMaker: PATH and locale only, none of the server's secrets. */
+function inheritedEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SYSTEMROOT']) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
