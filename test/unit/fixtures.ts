@@ -7,6 +7,8 @@ import { resetClients } from '../../functions/lib/clients';
 
 /** Shared fixtures for the step unit tests. Coordinate by appending exports only. */
 
+export const IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/recommender:latest';
+
 export const TEST_ENV = {
   MODELS_BUCKET: 'aep-models',
   ARTIFACTS_BUCKET: 'aep-artifacts',
@@ -16,7 +18,7 @@ export const TEST_ENV = {
   DEPLOYMENT_EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:aep-deployment-events',
   PIPELINE_ID: 'aep',
   NAME_PREFIX: '',
-  DEPLOYMENT_DEFAULTS: JSON.stringify({ image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/recommender:latest' }),
+  DEPLOYMENT_DEFAULTS: JSON.stringify({ image: IMAGE }),
 } as const;
 
 /** Sets the step environment (plus overrides; `undefined` deletes a variable) and drops cached clients. */
@@ -43,7 +45,7 @@ export function resolvedConfig(overrides: Partial<ResolvedConfig> = {}): Resolve
     ...structuredClone(BUILT_IN_DEFAULTS),
     modelDataUrl: MODEL_DATA_URL,
     endpointName: 'recommender',
-    image: TEST_ENV.DEPLOYMENT_DEFAULTS && '123456789012.dkr.ecr.us-east-1.amazonaws.com/recommender:latest',
+    image: IMAGE,
     smokeTests: [
       {
         name: 'shoes-top5',
