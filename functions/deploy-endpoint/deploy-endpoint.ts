@@ -1,0 +1,140 @@
+import {
+  AddTagsCommand,
+  CreateEndpointCommand,
+  UpdateEndpointCommand,
+  type DescribeEndpointCommandOutput,
+} from '@aws-sdk/client-sagemaker';
+import { sagemaker } from '../lib/clients';
+import type { PipelineEnvironment } from '../lib/environment';
+import { DeploymentInProgress, EndpointUpdateFailed, isTransientAwsError, PipelineError } from '../lib/errors';
+import { logger } from '../lib/logger';
+import type { DeploymentState, PipelineState } from '../lib/pipeline-state';
+import {
+  asCreationFailure,
+  describeEndpointOrUndefined,
+  isSageMakerAlreadyExists,
+  pipelineTags,
+  resourceTags,
+} from '../lib/sagemaker-resources';
+
+/**
+ * Recorded on this run's endpoint config before UpdateEndpoint, so a retried or redriven DeployEndpoint that finds
+ * the endpoint already moving to our config still knows which config Rollback must restore.
+ */
+export const PREVIOUS_CONFIG_TAG = 'aep:previous-config';
+
+/** Statuses from which SageMaker cannot UpdateEndpoint; only deleting the endpoint gets it back. */
+const BROKEN = new Set(['Failed', 'OutOfService', 'UpdateRollbackFailed']);
+
+export async function deployEndpoint(state: PipelineState, env: PipelineEnvironment, now: Date): Promise<DeploymentState> {
+  const startedAt = state.deployment?.startedAt ?? now.toISOString();
+  const endpoint = await describeEndpointOrUndefined(state.names.endpoint);
+  if (!endpoint) return createEndpoint(state, env, startedAt);
+  if (isMovingToOrOn(endpoint, state.names.endpointConfig)) return resumed(state, endpoint, startedAt);
+  if (endpoint.EndpointStatus === 'InService') return updateEndpoint(state, endpoint, startedAt);
+  throw notDeployable(state, endpoint);
+}
+
+async function createEndpoint(state: PipelineState, env: PipelineEnvironment, startedAt: string): Promise<DeploymentState> {
+  const { names, execution } = state;
+  try {
+    await sagemaker().send(
+      new CreateEndpointCommand({
+        EndpointName: names.endpoint,
+        EndpointConfigName: names.endpointConfig,
+        Tags: pipelineTags({ pipelineId: env.pipelineId, executionArn: execution.id, endpointName: names.endpoint }),
+      }),
+    );
+  } catch (error) {
+    if (!isSageMakerAlreadyExists(error)) throw asCreationFailure(error, `Creating SageMaker endpoint ${names.endpoint}`);
+    // created between our describe and create: by a duplicate of this step (then it is on our config) or by someone else
+    const endpoint = await describeEndpointOrUndefined(names.endpoint);
+    if (endpoint && isMovingToOrOn(endpoint, names.endpointConfig)) return resumed(state, endpoint, startedAt);
+    throw new DeploymentInProgress(
+      `Endpoint ${names.endpoint} was created by someone else while this run was creating it. ` +
+        `Check who deploys it outside the pipeline, then redrive the execution.`,
+    );
+  }
+  return { action: 'create', startedAt };
+}
+
+async function updateEndpoint(
+  state: PipelineState,
+  endpoint: DescribeEndpointCommandOutput,
+  startedAt: string,
+): Promise<DeploymentState> {
+  const { names } = state;
+  const previousConfigName = endpoint.EndpointConfigName;
+  if (previousConfigName && state.endpointConfig?.arn) {
+    await sagemaker().send(
+      new AddTagsCommand({
+        ResourceArn: state.endpointConfig.arn,
+        Tags: [{ Key: PREVIOUS_CONFIG_TAG, Value: previousConfigName }],
+      }),
+    );
+  }
+  try {
+    await sagemaker().send(
+      new UpdateEndpointCommand({ EndpointName: names.endpoint, EndpointConfigName: names.endpointConfig }),
+    );
+  } catch (error) {
+    throw asUpdateFailure(error, names.endpoint);
+  }
+  logger.info('updating endpoint', { endpoint: names.endpoint, from: previousConfigName, to: names.endpointConfig });
+  return { action: 'update', previousConfigName, startedAt };
+}
+
+/** A retried or redriven step: the endpoint already serves (or is moving to) our config. */
+async function resumed(
+  state: PipelineState,
+  endpoint: DescribeEndpointCommandOutput,
+  startedAt: string,
+): Promise<DeploymentState> {
+  const current = endpoint.EndpointConfigName;
+  const previousConfigName =
+    state.deployment?.previousConfigName ??
+    (current && current !== state.names.endpointConfig ? current : await taggedPreviousConfig(state));
+  logger.info('endpoint already deploying this run’s config; carrying on', { status: endpoint.EndpointStatus });
+  return previousConfigName ? { action: 'update', previousConfigName, startedAt } : { action: 'create', startedAt };
+}
+
+async function taggedPreviousConfig(state: PipelineState): Promise<string | undefined> {
+  if (!state.endpointConfig?.arn) return undefined;
+  return (await resourceTags(state.endpointConfig.arn))[PREVIOUS_CONFIG_TAG] || undefined;
+}
+
+/** SageMaker shows a config being rolled out under PendingDeploymentSummary until the update completes. */
+function isMovingToOrOn(endpoint: DescribeEndpointCommandOutput, configName: string): boolean {
+  return (
+    endpoint.EndpointConfigName === configName || endpoint.PendingDeploymentSummary?.EndpointConfigName === configName
+  );
+}
+
+function notDeployable(state: PipelineState, endpoint: DescribeEndpointCommandOutput): PipelineError {
+  const name = state.names.endpoint;
+  const status = endpoint.EndpointStatus ?? 'unknown';
+  if (BROKEN.has(status)) {
+    return new EndpointUpdateFailed(
+      `Endpoint ${name} is ${status}` +
+        (endpoint.FailureReason ? ` (FailureReason: ${endpoint.FailureReason})` : '') +
+        `; SageMaker cannot update it. Delete it (aws sagemaker delete-endpoint --endpoint-name ${name}) ` +
+        `and start the deployment again: it will be created afresh.`,
+    );
+  }
+  return new DeploymentInProgress(
+    `Endpoint ${name} is ${status} on config ${endpoint.EndpointConfigName ?? '(none)'}, a change this run did not make. ` +
+      `The pipeline's lock should prevent this, so something outside the pipeline is changing the endpoint ` +
+      `(or SageMaker maintenance: SystemUpdating). Wait for it to finish, then start the deployment again.`,
+  );
+}
+
+function asUpdateFailure(error: unknown, endpointName: string): Error {
+  if (error instanceof PipelineError || isTransientAwsError(error) || !(error instanceof Error)) return error as Error;
+  if (/in-progress|in progress|is not in service/i.test(error.message)) {
+    return new DeploymentInProgress(
+      `UpdateEndpoint ${endpointName} was refused because a change is in progress: ${error.message}. ` +
+        `Wait for it to finish, then redrive the execution.`,
+    );
+  }
+  return new EndpointUpdateFailed(`UpdateEndpoint ${endpointName} failed: ${error.name}: ${error.message}`);
+}

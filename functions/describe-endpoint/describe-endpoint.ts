@@ -1,0 +1,86 @@
+import type { DescribeEndpointCommandOutput } from '@aws-sdk/client-sagemaker';
+import { EndpointCreationFailed, EndpointTimeout, EndpointUpdateFailed, type PipelineError } from '../lib/errors';
+import type { DeploymentState, EndpointPoll, PipelineState } from '../lib/pipeline-state';
+import { nextPollSeconds } from '../lib/poll-schedule';
+import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
+
+/** Statuses that still lead somewhere: keep polling. RollingBack ends InService on the old config (handled below). */
+const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
+
+/** One poll of the WaitForEndpoint loop: ready, not yet (with the next wait), or a named failure. */
+export async function describeEndpoint(state: PipelineState, now: Date): Promise<EndpointPoll> {
+  const deployment = requireDeployment(state);
+  const name = state.names.endpoint;
+  const ours = state.names.endpointConfig;
+  const polls = (state.endpoint?.polls ?? 0) + 1;
+  const endpoint = await describeEndpointOrUndefined(name);
+  if (!endpoint) throw failure(deployment, `Endpoint ${name} no longer exists: it was deleted while this run was deploying it.`);
+
+  const status = endpoint.EndpointStatus ?? 'unknown';
+  const poll = {
+    status,
+    configName: endpoint.EndpointConfigName,
+    failureReason: endpoint.FailureReason,
+    polls,
+    checkedAt: now.toISOString(),
+  };
+  if (status === 'InService' && endpoint.EndpointConfigName === ours) return { ...poll, ready: true, nextPollSeconds: 0 };
+  if (status === 'InService') throw notOnOurConfig(state, deployment, endpoint);
+  if (!IN_PROGRESS.has(status)) {
+    throw failure(
+      deployment,
+      `Endpoint ${name} is ${status}` +
+        (endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ' (SageMaker gave no FailureReason)') +
+        `. Check the model container's CloudWatch logs (/aws/sagemaker/Endpoints/${name}); the run will roll back.`,
+    );
+  }
+
+  const limitSeconds = state.config.timeouts.endpointSeconds;
+  const elapsedSeconds = (now.getTime() - Date.parse(deployment.startedAt)) / 1000;
+  if (elapsedSeconds >= limitSeconds) {
+    throw new EndpointTimeout(
+      `Endpoint ${name} is still ${status} ${Math.round(elapsedSeconds)} s after the deployment started ` +
+        `(timeouts.endpointSeconds = ${limitSeconds}). The run will roll back; raise timeouts.endpointSeconds ` +
+        `if the instances need longer to start, or check the container's health check (GET /ping).`,
+    );
+  }
+  // never wait past the deadline: the last poll lands on it
+  const wait = Math.min(
+    nextPollSeconds(state.config.poll.endpointSeconds, polls - 1),
+    Math.max(1, Math.ceil(limitSeconds - elapsedSeconds)),
+  );
+  return { ...poll, ready: false, nextPollSeconds: wait };
+}
+
+function requireDeployment(state: PipelineState): DeploymentState {
+  if (!state.deployment) {
+    throw new Error('DescribeEndpoint ran without $.deployment: the state machine must run DeployEndpoint first');
+  }
+  return state.deployment;
+}
+
+function failure(deployment: DeploymentState, message: string): PipelineError {
+  return deployment.action === 'create' ? new EndpointCreationFailed(message) : new EndpointUpdateFailed(message);
+}
+
+/** InService on a config that is not ours: SageMaker rolled our update back, or someone else changed the endpoint. */
+function notOnOurConfig(
+  state: PipelineState,
+  deployment: DeploymentState,
+  endpoint: DescribeEndpointCommandOutput,
+): PipelineError {
+  const name = state.names.endpoint;
+  const reason = endpoint.FailureReason ? ` FailureReason: ${endpoint.FailureReason}.` : '';
+  if (deployment.action === 'update' && endpoint.EndpointConfigName === deployment.previousConfigName) {
+    return new EndpointUpdateFailed(
+      `SageMaker rolled endpoint ${name} back to its previous config ${endpoint.EndpointConfigName} instead of ` +
+        `${state.names.endpointConfig}.${reason} The endpoint still serves the previous model; check the new ` +
+        `model's container logs (/aws/sagemaker/Endpoints/${name}).`,
+    );
+  }
+  return failure(
+    deployment,
+    `Endpoint ${name} is InService on config ${endpoint.EndpointConfigName ?? '(none)'}, not on this run's ` +
+      `${state.names.endpointConfig}: something outside the pipeline changed it during the deployment.${reason}`,
+  );
+}
