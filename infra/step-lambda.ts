@@ -1,0 +1,88 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import * as fs from 'node:fs';
+import { acknowledgeJustifiedWildcards } from './justified-wildcards';
+import { handlerEntry, PROJECT_ROOT, type PipelineStep } from './step-functions';
+
+export interface StepLambdaProps {
+  readonly step: PipelineStep;
+  readonly environment: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** The step's own permissions (see step-permissions.ts). */
+  readonly statements: iam.PolicyStatement[];
+}
+
+/** A handler file that is missing when the stack is synthesized: a step not written yet, or a renamed folder. */
+export class MissingStepHandler extends Error {
+  override readonly name = 'MissingStepHandler';
+}
+
+/**
+ * One step of the workflow as a Lambda: bundled by the local esbuild (no Docker), the AWS SDK bundled in, arm64,
+ * X-Ray tracing, its own log group and its own role holding only its own statements (no managed policies).
+ */
+export class StepLambda extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: StepLambdaProps) {
+    super(scope, id);
+    const entry = handlerEntry(props.step);
+    if (!fs.existsSync(entry)) {
+      throw new MissingStepHandler(
+        `Step ${props.step.name} has no handler: ${entry} does not exist. Each step needs functions/${props.step.folder}/handler.ts exporting \`handler\`.`,
+      );
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `aep step ${props.step.name}`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    for (const statement of props.statements) this.role.addToPrincipalPolicy(statement);
+    acknowledgeJustifiedWildcards(this.role, props.statements);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      description: `aep ${props.step.folder}: ${props.step.description}`,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(props.step.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: props.environment,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}/package-lock.json`,
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        // Without the original sources the map still resolves stack traces, at a fraction of the size.
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // Bundle the AWS SDK v3 clients: the function runs the versions it was tested with, not the runtime's.
+        externalModules: [],
+      },
+    });
+  }
+}

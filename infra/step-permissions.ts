@@ -1,0 +1,323 @@
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { TAGS } from '../functions/lib/names';
+import type { PipelineTopics } from './pipeline-topics';
+import { justifyWildcards } from './justified-wildcards';
+import { sageMakerArnPatterns, type SageMakerResourceType } from './sagemaker-arns';
+
+/** Everything a step's policy may name. */
+export interface StepPermissionContext {
+  readonly scope: Construct;
+  readonly modelsBucket: s3.IBucket;
+  readonly artifactsBucket: s3.IBucket;
+  readonly sagemakerRole: iam.IRole;
+  readonly topics: PipelineTopics;
+  readonly kmsKey?: kms.IKey;
+  readonly topicsKey: kms.IKey;
+  readonly pipelineId: string;
+  readonly namePrefix: string;
+  /** Fixed name of the state machine, so policies can name its executions without depending on it. */
+  readonly stateMachineName: string;
+  readonly autoscaling: boolean;
+}
+
+/**
+ * Each step's own policy: only the actions its handler calls, on the resources it touches.
+ * SageMaker resources are created only with the pipeline's tag, and changed or deleted only when they carry it,
+ * so a pipeline cannot touch endpoints it did not create even when they match its name prefix.
+ */
+export function stepPolicyStatements(folder: string, c: StepPermissionContext): iam.PolicyStatement[] {
+  const p = new StatementBuilder(c);
+  switch (folder) {
+    case 'validate-input':
+      // deploy.json, the artifact (ranged GET), smoke payloads and baselines; ListBucket turns a missing key into 404.
+      return [p.s3Read(c.modelsBucket, '*'), p.s3List(c.modelsBucket), ...p.kms(c.kmsKey, 'read')];
+    case 'acquire-lock':
+      return [
+        p.s3Read(c.artifactsBucket, 'locks/*'),
+        p.s3Write(c.artifactsBucket, 'locks/*'),
+        p.s3List(c.artifactsBucket),
+        // A lock whose holder is no longer RUNNING is taken over.
+        p.describeExecutions(),
+        ...p.kms(c.kmsKey, 'readWrite'),
+      ];
+    case 'create-model':
+      return [...p.sageMakerCreate('CreateModel', 'model'), p.sageMakerRead(['DescribeModel'], ['model']), p.passRole()];
+    case 'create-endpoint-config':
+      return [
+        ...p.sageMakerCreate('CreateEndpointConfig', 'endpoint-config'),
+        p.sageMakerRead(['DescribeEndpointConfig'], ['endpoint-config']),
+        ...(c.kmsKey ? [p.kmsActions(c.kmsKey, ['kms:DescribeKey'])] : []),
+      ];
+    case 'deploy-endpoint':
+      return [
+        ...p.sageMakerCreate('CreateEndpoint', 'endpoint', ['endpoint-config']),
+        p.sageMakerTagged(['UpdateEndpoint'], ['endpoint', 'endpoint-config']),
+        p.sageMakerRead(['DescribeEndpoint', 'DescribeEndpointConfig'], ['endpoint', 'endpoint-config']),
+        ...p.volumeKeyGrant(),
+      ];
+    case 'describe-endpoint':
+      return [p.sageMakerRead(['DescribeEndpoint'], ['endpoint'])];
+    case 'smoke-invoke':
+      return [
+        // CopyObject reads the payload from the models bucket and writes the async input, server-side.
+        p.s3Read(c.modelsBucket, '*'),
+        p.s3Read(c.artifactsBucket, 'async-inputs/*'),
+        p.s3Write(c.artifactsBucket, 'async-inputs/*'),
+        p.s3List(c.artifactsBucket),
+        p.sageMakerInvoke('InvokeEndpointAsync'),
+        ...p.kms(c.kmsKey, 'readWrite'),
+      ];
+    case 'check-output':
+      return [
+        p.s3Read(c.artifactsBucket, 'async-outputs/*', 'async-failures/*'),
+        p.s3List(c.artifactsBucket),
+        ...p.kms(c.kmsKey, 'read'),
+      ];
+    case 'compare-to-baseline':
+      return [
+        p.s3Read(c.artifactsBucket, 'async-outputs/*'),
+        p.s3Read(c.modelsBucket, '*'),
+        p.s3Write(c.artifactsBucket, 'reports/*'),
+        // A baseline may come from a reference endpoint, invoked in real time.
+        p.sageMakerInvoke('InvokeEndpoint'),
+        ...p.kms(c.kmsKey, 'readWrite'),
+      ];
+    case 'finalize':
+      return [
+        p.s3Write(c.artifactsBucket, 'audit/*'),
+        ...p.lockRelease(),
+        p.sageMakerList(['ListEndpointConfigs', 'ListModels']),
+        p.sageMakerRead(
+          ['DescribeEndpoint', 'DescribeEndpointConfig', 'DescribeModel', 'ListTags'],
+          ['endpoint', 'endpoint-config', 'model'],
+        ),
+        p.sageMakerTagged(['DeleteEndpointConfig', 'DeleteModel'], ['endpoint-config', 'model']),
+        ...p.publish(c.topics.deploymentEvents),
+        ...p.kms(c.kmsKey, 'readWrite'),
+        ...(c.autoscaling ? p.autoscaling() : []),
+      ];
+    case 'rollback':
+      return [
+        p.sageMakerRead(['DescribeEndpoint', 'DescribeEndpointConfig', 'DescribeModel'], ['endpoint', 'endpoint-config', 'model']),
+        p.sageMakerTagged(
+          ['UpdateEndpoint', 'DeleteEndpoint', 'DeleteEndpointConfig', 'DeleteModel'],
+          ['endpoint', 'endpoint-config', 'model'],
+        ),
+        ...p.volumeKeyGrant(),
+      ];
+    case 'record-failure':
+      return [
+        p.s3Write(c.artifactsBucket, 'audit/*'),
+        ...p.lockRelease(),
+        ...p.publish(c.topics.deploymentEvents),
+        ...p.kms(c.kmsKey, 'readWrite'),
+      ];
+    default:
+      throw new Error(`No permissions are defined for step "${folder}": add it to infra/step-permissions.ts`);
+  }
+}
+
+const NAMES_ARE_PER_RUN =
+  "Model, endpoint-config and endpoint names are chosen per deployment, so they are matched by the pipeline's name prefix.";
+
+/** An S3 object statement on key patterns; a pattern ending in `*` is one prefix the step owns. */
+function objectStatement(actions: string[], bucket: s3.IBucket, keyPatterns: string[]): iam.PolicyStatement {
+  return justifyWildcards(
+    new iam.PolicyStatement({ actions, resources: keyPatterns.map((k) => bucket.arnForObjects(k)) }),
+    `Object keys are per endpoint and execution, so access is granted by prefix: ${keyPatterns.join(', ')} of one pipeline bucket.`,
+  );
+}
+
+class StatementBuilder {
+  private readonly stack: Stack;
+
+  constructor(private readonly c: StepPermissionContext) {
+    this.stack = Stack.of(c.scope);
+  }
+
+  s3Read(bucket: s3.IBucket, ...keyPatterns: string[]) {
+    return objectStatement(['s3:GetObject'], bucket, keyPatterns);
+  }
+
+  s3Write(bucket: s3.IBucket, ...keyPatterns: string[]) {
+    return objectStatement(['s3:PutObject'], bucket, keyPatterns);
+  }
+
+  /** Without ListBucket, S3 answers 403 instead of 404 for a missing key, and "not there yet" looks like a permission error. */
+  s3List(bucket: s3.IBucket) {
+    return new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+  }
+
+  lockRelease() {
+    const b = this.c.artifactsBucket;
+    return [
+      objectStatement(['s3:GetObject', 's3:DeleteObject'], b, ['locks/*']),
+      this.s3List(b),
+    ];
+  }
+
+  /** KMS for SSE-KMS objects in the pipeline buckets, when a key is configured. */
+  kms(key: kms.IKey | undefined, use: 'read' | 'readWrite') {
+    if (!key) return [];
+    return [this.kmsActions(key, use === 'read' ? ['kms:Decrypt'] : ['kms:Decrypt', 'kms:GenerateDataKey'])];
+  }
+
+  kmsActions(key: kms.IKey, actions: string[]) {
+    return new iam.PolicyStatement({ actions, resources: [key.keyArn] });
+  }
+
+  /** The endpoint's ML storage volume is encrypted with the key: SageMaker creates a grant as the caller. */
+  volumeKeyGrant() {
+    const key = this.c.kmsKey;
+    if (!key) return [];
+    return [
+      this.kmsActions(key, ['kms:DescribeKey']),
+      new iam.PolicyStatement({
+        actions: ['kms:CreateGrant'],
+        resources: [key.keyArn],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    ];
+  }
+
+  private arns(types: SageMakerResourceType[]) {
+    return sageMakerArnPatterns(this.c.scope, types, this.c.namePrefix);
+  }
+
+  /** Create only with the pipeline tag in the request; AddTags only as part of that Create call. */
+  sageMakerCreate(action: string, type: SageMakerResourceType, alsoAuthorizedOn: SageMakerResourceType[] = []) {
+    const requestTag = { [`aws:RequestTag/${TAGS.pipeline}`]: this.c.pipelineId };
+    const why = `${NAMES_ARE_PER_RUN} Creating also requires the request to tag the resource ${TAGS.pipeline}=${this.c.pipelineId}.`;
+    return [
+      justifyWildcards(
+        new iam.PolicyStatement({
+          actions: [`sagemaker:${action}`],
+          resources: this.arns([type, ...alsoAuthorizedOn]),
+          conditions: { StringEquals: requestTag },
+        }),
+        why,
+      ),
+      justifyWildcards(
+        new iam.PolicyStatement({
+          actions: ['sagemaker:AddTags'],
+          resources: this.arns([type]),
+          conditions: { StringEquals: { ...requestTag, 'sagemaker:TaggingAction': action } },
+        }),
+        why,
+      ),
+    ];
+  }
+
+  /** Change or delete only what carries the pipeline's tag. */
+  sageMakerTagged(actions: string[], types: SageMakerResourceType[]) {
+    return justifyWildcards(
+      new iam.PolicyStatement({
+        actions: actions.map((a) => `sagemaker:${a}`),
+        resources: this.arns(types),
+        conditions: { StringEquals: { [`aws:ResourceTag/${TAGS.pipeline}`]: this.c.pipelineId } },
+      }),
+      `${NAMES_ARE_PER_RUN} Changing or deleting also requires the resource tag ${TAGS.pipeline}=${this.c.pipelineId}.`,
+    );
+  }
+
+  /** Describe must work before the tag is known (an endpoint that exists but is not ours is an error to report). */
+  sageMakerRead(actions: string[], types: SageMakerResourceType[]) {
+    return justifyWildcards(
+      new iam.PolicyStatement({ actions: actions.map((a) => `sagemaker:${a}`), resources: this.arns(types) }),
+      `${NAMES_ARE_PER_RUN} Read-only.`,
+    );
+  }
+
+  sageMakerList(actions: string[]) {
+    return justifyWildcards(
+      new iam.PolicyStatement({ actions: actions.map((a) => `sagemaker:${a}`), resources: ['*'] }),
+      'SageMaker List* actions support no resource-level permissions; they are read-only and Finalize deletes only what carries the pipeline tag.',
+    );
+  }
+
+  sageMakerInvoke(action: 'InvokeEndpoint' | 'InvokeEndpointAsync') {
+    return justifyWildcards(
+      new iam.PolicyStatement({ actions: [`sagemaker:${action}`], resources: this.arns(['endpoint']) }),
+      `Endpoints are chosen per deployment; ${action} is limited to endpoints with the pipeline's name prefix.`,
+    );
+  }
+
+  passRole() {
+    return new iam.PolicyStatement({
+      actions: ['iam:PassRole'],
+      resources: [this.c.sagemakerRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    });
+  }
+
+  /** sns:Publish on one topic, and the topic key to encrypt the message with. */
+  publish(topic: { topicArn: string }) {
+    return [
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+      this.kmsActions(this.c.topicsKey, ['kms:Decrypt', 'kms:GenerateDataKey']),
+    ];
+  }
+
+  describeExecutions() {
+    const statement = new iam.PolicyStatement({
+      actions: ['states:DescribeExecution'],
+      resources: [
+        this.stack.formatArn({
+          service: 'states',
+          resource: 'execution',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          resourceName: `${this.c.stateMachineName}:*`,
+        }),
+      ],
+    });
+    return justifyWildcards(statement, "Executions of this pipeline's own state machine only; their names are not known in advance.");
+  }
+
+  /**
+   * Scale-to-zero registration: a target-tracking policy on ApproximateBacklogSizePerInstance and a step policy
+   * that scales out from zero on the HasBacklogWithoutCapacity alarm. Application Auto Scaling's register and
+   * policy actions have no resource-level permissions for SageMaker variants; registering also checks that the
+   * caller could update the variant's capacity, and creates the service-linked role on first use.
+   */
+  autoscaling() {
+    const scalingActions = [
+      'application-autoscaling:RegisterScalableTarget',
+      'application-autoscaling:DescribeScalableTargets',
+      'application-autoscaling:PutScalingPolicy',
+      'application-autoscaling:DescribeScalingPolicies',
+    ];
+    const alarms = this.stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: `${this.c.namePrefix}*`,
+    });
+    const serviceLinkedRole = this.stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName:
+        'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
+    });
+    return [
+      justifyWildcards(
+        new iam.PolicyStatement({ actions: scalingActions, resources: ['*'] }),
+        'Application Auto Scaling register/policy actions take SageMaker variants by resource id, not ARN, so only "*" applies.',
+      ),
+      this.sageMakerTagged(['UpdateEndpointWeightsAndCapacities'], ['endpoint']),
+      justifyWildcards(
+        new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'], resources: [alarms] }),
+        "The scale-out-from-zero alarm is named after its endpoint, so it shares the pipeline's name prefix.",
+      ),
+      new iam.PolicyStatement({
+        actions: ['iam:CreateServiceLinkedRole'],
+        resources: [serviceLinkedRole],
+        conditions: { StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' } },
+      }),
+    ];
+  }
+}
