@@ -106,3 +106,8 @@ export function isS3NotFound(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return error.name === 'NoSuchKey' || error.name === 'NotFound' || error.name === 'NoSuchBucket' || status === 404;
 }
+
+/** "Name: message" of any thrown value, for the causes a person reads. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import { BUILT_IN_DEFAULTS, type ResolvedConfig } from '../../functions/lib/deployment-input';
 import { resourceNames } from '../../functions/lib/names';
-import type { ExecutionRef, PipelineState } from '../../functions/lib/pipeline-state';
+import type { ExecutionRef, PipelineState, SmokeCaseState, SmokeInvocation } from '../../functions/lib/pipeline-state';
 import { resetClients } from '../../functions/lib/clients';
 
 /** Shared fixtures for the step unit tests. Coordinate by appending exports only. */
@@ -95,4 +95,30 @@ export function s3Body(content: string | Uint8Array): GetObjectCommandOutput['Bo
 /** An AWS SDK service error as the SDK throws it (name + HTTP status). */
 export function awsError(name: string, message = name, httpStatusCode = 400): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode }, $fault: httpStatusCode >= 500 ? 'server' : 'client' });
+}
+
+/** The input of one SmokeTests iteration (the Map's ItemSelector applied to pipelineState()), plus overrides. */
+export function smokeCaseState(overrides: Partial<SmokeCaseState> = {}): SmokeCaseState {
+  const state = pipelineState();
+  return {
+    case: state.config.smokeTests[0],
+    index: 0,
+    endpointName: state.names.endpoint,
+    execution: state.execution,
+    poll: state.config.poll,
+    timeouts: state.config.timeouts,
+    ...overrides,
+  };
+}
+
+/** A SmokeInvocation as SmokeInvoke returns it for smokeCaseState(). */
+export function smokeInvocation(overrides: Partial<SmokeInvocation> = {}): SmokeInvocation {
+  return {
+    inferenceId: 'run-1-shoes-top5-0123456789',
+    inputLocation: 's3://aep-artifacts/async-inputs/recommender/run-1/shoes-top5',
+    outputLocation: 's3://aep-artifacts/async-outputs/recommender/out-1.out',
+    failureLocation: 's3://aep-artifacts/async-failures/recommender/out-1-error.out',
+    invokedAt: '2025-01-01T00:10:00.000Z',
+    ...overrides,
+  };
 }

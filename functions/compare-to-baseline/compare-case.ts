@@ -1,0 +1,64 @@
+import { artifactKeys } from '../lib/names';
+import type { SmokeCaseResult } from '../lib/pipeline-state';
+import { toS3Uri } from '../lib/s3-uri';
+import type { InvokedSmokeCaseState } from '../lib/smoke-case-state';
+import { compareDocuments, notCompared, type Comparison } from './compare';
+import { loadBaseline, loadOutput } from './documents';
+import { writeReport } from './report';
+
+/**
+ * CompareToBaseline for one case: load the output and the baseline, compare them, write the report, and return the
+ * iteration's result. A mismatch, or a document that cannot be compared, is `passed: false` with a one-sentence
+ * cause — the Verdict? gate decides — so every case reports even when one is broken.
+ */
+export async function compareCase(
+  state: InvokedSmokeCaseState,
+  artifactsBucket: string,
+  now: () => Date = () => new Date(),
+): Promise<SmokeCaseResult> {
+  const smokeCase = state.case;
+  const { invocation } = state;
+  const reportUri = toS3Uri({
+    bucket: artifactsBucket,
+    key: artifactKeys.report(state.endpointName, state.execution.name, smokeCase.name),
+  });
+
+  const output = await loadOutput(invocation.outputLocation);
+  const baseline = await loadBaseline(smokeCase);
+  let comparison: Comparison;
+  if (!output.ok) comparison = notCompared(output.reason);
+  else if (!baseline.ok) comparison = notCompared(baseline.reason);
+  else comparison = compareDocuments(output.text, baseline.text, smokeCase.compare);
+
+  const completedAt = output.ok && output.lastModified ? Date.parse(output.lastModified) : now().getTime();
+  const latencySeconds = Math.max(0, Math.round(completedAt - Date.parse(invocation.invokedAt)) / 1000);
+  const cause = comparison.passed ? undefined : `case ${smokeCase.name}: ${comparison.reason} (report ${reportUri})`;
+
+  await writeReport(artifactsBucket, artifactKeys.report(state.endpointName, state.execution.name, smokeCase.name), {
+    case: smokeCase.name,
+    mode: smokeCase.compare.mode,
+    compare: smokeCase.compare,
+    passed: comparison.passed,
+    ...(cause ? { cause } : {}),
+    metrics: comparison.metrics,
+    inferenceId: invocation.inferenceId,
+    outputUri: invocation.outputLocation,
+    baseline: baseline.source,
+    latencySeconds,
+    differences: comparison.differences ?? [],
+    selections: comparison.selections,
+    comparedAt: now().toISOString(),
+  });
+
+  return {
+    name: smokeCase.name,
+    passed: comparison.passed,
+    mode: smokeCase.compare.mode,
+    metrics: comparison.metrics,
+    ...(cause ? { cause } : {}),
+    inferenceId: invocation.inferenceId,
+    outputUri: invocation.outputLocation,
+    reportUri,
+    latencySeconds,
+  };
+}
