@@ -1,0 +1,35 @@
+import { request } from 'node:http';
+
+export interface ContainerAnswer {
+  status: number;
+  contentType?: string;
+  body: Buffer;
+}
+
+export class ContainerTimeout extends Error {
+  override readonly name = 'ContainerTimeout';
+}
+
+/** POST /invocations to one model server, Content-Type and Accept passed through, bounded by `timeoutMs`. */
+export function invokeContainer(baseUrl: string, body: Buffer, contentType: string | undefined, accept: string | undefined, timeoutMs: number): Promise<ContainerAnswer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { 'content-length': body.length };
+    if (contentType) headers['content-type'] = contentType;
+    if (accept) headers.accept = accept;
+    const req = request(`${baseUrl}/invocations`, { method: 'POST', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 500, contentType: res.headers['content-type'], body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    const timer = setTimeout(() => req.destroy(new ContainerTimeout(`no response within ${timeoutMs / 1000} s`)), timeoutMs);
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    req.end(body);
+  });
+}

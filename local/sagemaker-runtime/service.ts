@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody } from '../protocols/body';
+import type { SageMakerService } from '../sagemaker/service';
+import type { EndpointRecord } from '../sagemaker/store';
+import type { RequestContext, ServiceModule } from '../service';
+import { AsyncQueue, type QueueStats } from './async-queue';
+import { ContainerTimeout, invokeContainer } from './container-call';
+import { ModelError, runtimeValidationError, sendRuntimeError } from './wire';
+import { AwsError } from '../aws-error';
+
+export interface SageMakerRuntimeServiceOptions {
+  /** The embedded SageMaker whose endpoints this runtime invokes. */
+  sagemaker: SageMakerService;
+  region?: string;
+}
+
+export interface SageMakerRuntimeService extends ServiceModule {
+  /** The async queue's counters for an endpoint (zeros when it never received an async request). */
+  stats(endpointName: string): QueueStats;
+}
+
+const ROUTE = /^\/endpoints\/([^/]+)\/(invocations|async-invocations)$/;
+/** InvokeEndpoint's fixed limit: a real-time container must answer within 60 seconds. */
+const REALTIME_TIMEOUT_MS = 60_000;
+const DEFAULT_INVOCATION_TIMEOUT_SECONDS = 900;
+const DEFAULT_REQUEST_TTL_SECONDS = 21_600;
+const MAX_REALTIME_PAYLOAD = 25 * 1024 * 1024;
+
+/**
+ * SageMaker Runtime (restJson1, signing name `sagemaker`): InvokeEndpoint proxies to an instance round-robin;
+ * InvokeEndpointAsync answers 202 at once and queues the work (see AsyncQueue).
+ */
+export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOptions): SageMakerRuntimeService {
+  const { sagemaker } = options;
+  const queues = new Map<string, AsyncQueue>();
+
+  const inService = (name: string, ctx: RequestContext): EndpointRecord => {
+    const endpoint = sagemaker.endpoint(name);
+    if (!endpoint || endpoint.EndpointStatus === 'Deleting') throw runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`);
+    if (endpoint.EndpointStatus !== 'InService' && endpoint.EndpointStatus !== 'Updating') {
+      throw runtimeValidationError(`Endpoint ${name} is not in service: its status is ${endpoint.EndpointStatus}.`);
+    }
+    return endpoint;
+  };
+
+  async function invoke(name: string, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    inService(name, ctx);
+    const body = await readBody(req, MAX_REALTIME_PAYLOAD);
+    const instance = sagemaker.hosting.nextInstance(name);
+    if (!instance) throw new AwsError('ServiceUnavailable', `Endpoint ${name} has no running instance; see its logs in the data dir (hosting/logs).`, 503);
+    instance.process.inFlight++;
+    try {
+      const answer = await invokeContainer(instance.process.url, body, header(req, 'content-type'), header(req, 'accept'), REALTIME_TIMEOUT_MS);
+      if (answer.status >= 400) {
+        const kind = answer.status >= 500 ? 'server' : 'client';
+        const text = answer.body.toString('utf8');
+        throw new ModelError(
+          `Received ${kind} error (${answer.status}) from primary with message "${text}". See the endpoint's log in the data dir (hosting/logs/${name}) for more information.`,
+          answer.status,
+          text,
+        );
+      }
+      res.writeHead(200, {
+        'content-type': answer.contentType ?? 'application/octet-stream',
+        'content-length': answer.body.length,
+        'x-amzn-invoked-production-variant': instance.variantName,
+        'x-amzn-requestid': ctx.requestId,
+      });
+      res.end(answer.body);
+    } catch (error) {
+      if (error instanceof ContainerTimeout) throw new ModelError('Your invocation timed out while waiting for a response from container primary.');
+      if (error instanceof AwsError) throw error;
+      throw new ModelError(`The model container could not be reached: ${(error as Error).message}.`);
+    } finally {
+      instance.process.inFlight--;
+    }
+  }
+
+  async function invokeAsync(name: string, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const endpoint = inService(name, ctx);
+    await readBody(req, 1024 * 1024); // The payload lives in S3; drain whatever was sent.
+    const output = endpoint.current?.AsyncInferenceConfig?.OutputConfig;
+    if (!output) throw runtimeValidationError(`Endpoint ${name} is not an asynchronous inference endpoint: its config has no AsyncInferenceConfig.`);
+    const inputLocation = header(req, 'x-amzn-sagemaker-inputlocation');
+    if (!inputLocation) throw runtimeValidationError('InputLocation is required for an asynchronous invocation.');
+    const invocationTimeout = integerHeader(req, 'x-amzn-sagemaker-invocationtimeoutseconds', 1, 3600) ?? DEFAULT_INVOCATION_TIMEOUT_SECONDS;
+    const ttl = integerHeader(req, 'x-amzn-sagemaker-requestttlseconds', 60, 21_600) ?? DEFAULT_REQUEST_TTL_SECONDS;
+    const inferenceId = header(req, 'x-amzn-sagemaker-inference-id') ?? randomUUID();
+    const outputLocation = joinS3(output.S3OutputPath ?? `s3://sagemaker-${ctx.region}-${ctx.accountId}/async-endpoint-outputs/${name}`, `${inferenceId}.out`);
+    const failureLocation = output.S3FailurePath ? joinS3(output.S3FailurePath, `${inferenceId}-error.out`) : undefined;
+
+    let queue = queues.get(name.toLowerCase());
+    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, options.region ?? ctx.region)));
+    queue.enqueue({
+      endpointName: endpoint.EndpointName,
+      inferenceId,
+      inputLocation,
+      contentType: header(req, 'x-amzn-sagemaker-content-type'),
+      accept: header(req, 'x-amzn-sagemaker-accept'),
+      receivedTime: new Date(),
+      outputLocation,
+      failureLocation,
+      invocationTimeoutMs: invocationTimeout * 1000,
+      expiresAt: Date.now() + ttl * 1000,
+    });
+
+    const text = JSON.stringify({ InferenceId: inferenceId });
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-sagemaker-outputlocation': outputLocation,
+      'x-amzn-requestid': ctx.requestId,
+    };
+    if (failureLocation) headers['x-amzn-sagemaker-failurelocation'] = failureLocation;
+    res.writeHead(202, headers);
+    res.end(text);
+  }
+
+  return {
+    name: 'sagemaker-runtime',
+    handles: (req, ctx) =>
+      req.method === 'POST' &&
+      req.headers['x-amz-target'] === undefined &&
+      (ctx.signingName === undefined || ctx.signingName === 'sagemaker') &&
+      ROUTE.test(ctx.url.pathname),
+    async handle(req, res, ctx) {
+      try {
+        const [, rawName, kind] = ROUTE.exec(ctx.url.pathname)!;
+        const name = decodeURIComponent(rawName);
+        if (kind === 'invocations') await invoke(name, req, res, ctx);
+        else await invokeAsync(name, req, res, ctx);
+      } catch (error) {
+        sendRuntimeError(res, error, ctx);
+      }
+    },
+    async close() {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+    stats: (endpointName) => ({ ...(queues.get(endpointName.toLowerCase())?.stats ?? { queued: 0, inFlight: 0, done: 0, failed: 0 }) }),
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value || undefined;
+}
+
+function integerHeader(req: IncomingMessage, name: string, min: number, max: number): number | undefined {
+  const raw = header(req, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw runtimeValidationError(`${name.replace('x-amzn-sagemaker-', '')} must be an integer from ${min} to ${max}; got ${raw}.`);
+  }
+  return value;
+}
+
+/** `s3://bucket/prefix` + `name` with exactly one slash between them. */
+function joinS3(prefix: string, name: string): string {
+  return `${prefix.replace(/\/+$/, '')}/${name}`;
+}

@@ -1,0 +1,437 @@
+import { join } from 'node:path';
+import { validationError } from '../aws-error';
+import { jsonService } from '../protocols/aws-json';
+import { Hosting, type VariantSpec } from '../hosting/hosting';
+import { LocalAwsClients } from '../hosting/local-aws-clients';
+import type { LocalConfig } from '../local-config';
+import type { RequestContext, ServiceModule } from '../service';
+import { sageMakerArn } from './arns';
+import { listPage } from './listing';
+import { alreadyExists, cannotUpdateFailed, inProgress, instanceLimitExceeded, notFound } from './messages';
+import {
+  addTagsInput,
+  createEndpointConfigInput,
+  createEndpointInput,
+  createModelInput,
+  deleteTagsInput,
+  endpointConfigNameInput,
+  endpointNameInput,
+  listInput,
+  listTagsInput,
+  modelNameInput,
+  parseInput,
+  updateEndpointInput,
+} from './shapes';
+import { SageMakerStore, type Deployment, type EndpointConfigRecord, type EndpointRecord, type Tag } from './store';
+
+export interface SageMakerServiceOptions {
+  dataDir: string;
+  /** The embedded AWS's own URL: SageMaker reads model data from S3 through it. */
+  endpointUrl: () => string;
+  config: LocalConfig;
+}
+
+/** The embedded SageMaker: its JSON API plus what the runtime needs to reach the hosted endpoints. */
+export interface SageMakerService extends ServiceModule {
+  readonly hosting: Hosting;
+  readonly aws: LocalAwsClients;
+  /** The endpoint's record (status, what it serves), or undefined when it does not exist. */
+  endpoint(name: string): Readonly<EndpointRecord> | undefined;
+  /** Resolves once every deployment and deletion in progress has finished. */
+  settled(): Promise<void>;
+}
+
+const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
+const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+const key = (name: string) => name.toLowerCase();
+
+/**
+ * SageMaker's control plane for models, endpoint configs and endpoints (awsJson1_1, target prefix `SageMaker`),
+ * with the real status lifecycle: endpoints are hosted as local processes by `Hosting`, and their state survives
+ * restarts in `<dataDir>/sagemaker/state.json` (InService endpoints are hosted again on start).
+ */
+export function createSageMakerService(options: SageMakerServiceOptions): SageMakerService {
+  const store = new SageMakerStore(join(options.dataDir, 'sagemaker', 'state.json'));
+  const aws = new LocalAwsClients(options.endpointUrl);
+  const hosting = new Hosting({ dataDir: options.dataDir, config: options.config, aws });
+  const inFlight = new Set<Promise<void>>();
+  let closing = false;
+
+  const track = (work: Promise<void>) => {
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  };
+
+  const endpointRecord = (name: string, ctx: RequestContext) => {
+    const record = store.endpoints.get(key(name));
+    if (!record) throw notFound('endpoint', sageMakerArn(ctx.region, 'endpoint', name));
+    return record;
+  };
+
+  const configRecord = (name: string, ctx: RequestContext) => {
+    const record = store.endpointConfigs.get(key(name));
+    if (!record) throw notFound('endpoint-config', sageMakerArn(ctx.region, 'endpoint-config', name));
+    return record;
+  };
+
+  /** Captures what a config deploys, resolving its models now, as SageMaker does at CreateEndpoint/UpdateEndpoint. */
+  const resolveDeployment = (config: EndpointConfigRecord, ctx: RequestContext): Deployment => {
+    const variants: VariantSpec[] = config.ProductionVariants.map((pv) => {
+      const model = store.models.get(key(pv.ModelName));
+      if (!model) throw notFound('model', sageMakerArn(ctx.region, 'model', pv.ModelName));
+      const container = model.PrimaryContainer ?? model.Containers?.[0];
+      return {
+        variantName: pv.VariantName,
+        modelName: model.ModelName,
+        image: container?.Image ?? '',
+        modelDataUrl: container?.ModelDataUrl,
+        environment: container?.Environment ?? {},
+        instanceType: pv.InstanceType ?? DEFAULT_INSTANCE_TYPE,
+        instanceCount: pv.InitialInstanceCount ?? 1,
+      };
+    });
+    return {
+      EndpointConfigName: config.EndpointConfigName,
+      ProductionVariants: config.ProductionVariants,
+      AsyncInferenceConfig: config.AsyncInferenceConfig,
+      variants,
+      startedAt: Date.now(),
+    };
+  };
+
+  /** Refuses a deployment that would exceed the per-instance-type quota, counting every endpoint's instances. */
+  const checkInstanceLimit = (deployment: Deployment) => {
+    const limit = options.config.hosting.maxInstancesPerType;
+    const used = new Map<string, number>();
+    for (const e of store.endpoints.values()) {
+      for (const d of [e.current, e.pending]) {
+        for (const v of d?.variants ?? []) used.set(v.instanceType, (used.get(v.instanceType) ?? 0) + v.instanceCount);
+      }
+    }
+    const requested = new Map<string, number>();
+    for (const v of deployment.variants) requested.set(v.instanceType, (requested.get(v.instanceType) ?? 0) + v.instanceCount);
+    for (const [type, delta] of requested) {
+      const current = used.get(type) ?? 0;
+      if (current + delta > limit) throw instanceLimitExceeded(type, limit, current, delta);
+    }
+  };
+
+  /** Hosts a deployment in the background and moves the endpoint to its next status, as SageMaker's workflow does. */
+  const deploy = (record: EndpointRecord, deployment: Deployment, kind: 'create' | 'update' | 'restore') => {
+    const work = (async () => {
+      try {
+        await hosting.deploy({ endpointName: record.EndpointName, endpointConfigName: deployment.EndpointConfigName, variants: deployment.variants });
+        if (closing) return;
+        Object.assign(record, { current: deployment, pending: undefined, EndpointConfigName: deployment.EndpointConfigName });
+        record.EndpointStatus = 'InService';
+        record.FailureReason = undefined;
+      } catch (error) {
+        if (closing) return;
+        const reason = (error as Error).message;
+        record.pending = undefined;
+        // A failed update rolls back: the old config keeps serving and the endpoint says why the update failed.
+        record.EndpointStatus = kind === 'update' ? 'InService' : 'Failed';
+        record.FailureReason = kind === 'update' ? `Update to endpoint configuration ${deployment.EndpointConfigName} failed and was rolled back: ${reason}` : reason;
+      }
+      record.LastModifiedTime = Date.now();
+      if (store.endpoints.get(key(record.EndpointName)) === record) store.save();
+    })();
+    track(work);
+  };
+
+  const remove = (record: EndpointRecord) => {
+    const work = (async () => {
+      await hosting.stop(record.EndpointName);
+      if (store.endpoints.get(key(record.EndpointName)) === record) {
+        store.endpoints.delete(key(record.EndpointName));
+        store.save();
+      }
+    })();
+    track(work);
+  };
+
+  const describeEndpoint = (r: EndpointRecord) => {
+    const serving = r.current;
+    const live = hosting.instances(r.EndpointName).filter((i) => i.process.running);
+    return {
+      EndpointName: r.EndpointName,
+      EndpointArn: r.EndpointArn,
+      EndpointConfigName: r.EndpointConfigName,
+      ProductionVariants: serving?.variants.map((v) => {
+        const pv = serving.ProductionVariants.find((p) => p.VariantName === v.variantName);
+        const weight = pv?.InitialVariantWeight ?? 1;
+        return {
+          VariantName: v.variantName,
+          DeployedImages: [{ SpecifiedImage: v.image, ResolvedImage: v.image, ResolutionTime: date(serving.startedAt) }],
+          CurrentWeight: weight,
+          DesiredWeight: weight,
+          CurrentInstanceCount: live.filter((i) => i.variantName === v.variantName).length,
+          DesiredInstanceCount: v.instanceCount,
+        };
+      }),
+      EndpointStatus: r.EndpointStatus,
+      FailureReason: r.FailureReason,
+      CreationTime: date(r.CreationTime),
+      LastModifiedTime: date(r.LastModifiedTime),
+      AsyncInferenceConfig: (serving ?? r.pending)?.AsyncInferenceConfig,
+      PendingDeploymentSummary:
+        r.EndpointStatus === 'Updating' && r.pending
+          ? {
+              EndpointConfigName: r.pending.EndpointConfigName,
+              StartTime: date(r.pending.startedAt),
+              ProductionVariants: r.pending.variants.map((v) => ({
+                VariantName: v.variantName,
+                DesiredInstanceCount: v.instanceCount,
+                InstanceType: v.instanceType,
+                VariantStatus: [{ Status: 'Creating', StartTime: date(r.pending?.startedAt) }],
+              })),
+            }
+          : undefined,
+    };
+  };
+
+  const tagged = (arn: string) => {
+    const resource = store.byArn(arn);
+    if (!resource) throw notFound(arn.includes(':endpoint-config/') ? 'endpoint-config' : arn.includes(':model/') ? 'model' : 'endpoint', arn);
+    return resource;
+  };
+
+  const module = jsonService({
+    name: 'sagemaker',
+    targetPrefix: 'SageMaker',
+    jsonVersion: '1.1',
+    close: async () => {
+      closing = true;
+      await hosting.close();
+      await Promise.allSettled([...inFlight]);
+      aws.destroy();
+    },
+    operations: {
+      CreateModel(raw, ctx) {
+        const input = parseInput(createModelInput, raw);
+        const arn = sageMakerArn(ctx.region, 'model', input.ModelName);
+        if (store.models.has(key(input.ModelName))) throw alreadyExists('model', arn);
+        if (!input.PrimaryContainer && !input.Containers?.length) {
+          throw validationError('Either PrimaryContainer or Containers must be specified for a model.');
+        }
+        store.models.set(key(input.ModelName), {
+          ModelName: input.ModelName,
+          ModelArn: arn,
+          PrimaryContainer: input.PrimaryContainer,
+          Containers: input.Containers,
+          ExecutionRoleArn: input.ExecutionRoleArn,
+          EnableNetworkIsolation: input.EnableNetworkIsolation,
+          CreationTime: Date.now(),
+          Tags: input.Tags ?? [],
+        });
+        store.save();
+        return { ModelArn: arn };
+      },
+      DescribeModel(raw, ctx) {
+        const { ModelName } = parseInput(modelNameInput, raw);
+        const m = store.models.get(key(ModelName));
+        if (!m) throw notFound('model', sageMakerArn(ctx.region, 'model', ModelName));
+        const { Tags: _tags, CreationTime, ...rest } = m;
+        return { ...rest, CreationTime: date(CreationTime), DeploymentRecommendation: undefined };
+      },
+      DeleteModel(raw, ctx) {
+        const { ModelName } = parseInput(modelNameInput, raw);
+        if (!store.models.delete(key(ModelName))) throw notFound('model', sageMakerArn(ctx.region, 'model', ModelName));
+        store.save();
+        return {};
+      },
+      ListModels(raw) {
+        const input = parseInput(listInput, raw);
+        const { page, NextToken } = listPage([...store.models.values()], (m) => ({ name: m.ModelName, creationTime: m.CreationTime }), input);
+        return { Models: page.map((m) => ({ ModelName: m.ModelName, ModelArn: m.ModelArn, CreationTime: date(m.CreationTime) })), NextToken };
+      },
+
+      CreateEndpointConfig(raw, ctx) {
+        const input = parseInput(createEndpointConfigInput, raw);
+        const arn = sageMakerArn(ctx.region, 'endpoint-config', input.EndpointConfigName);
+        if (store.endpointConfigs.has(key(input.EndpointConfigName))) throw alreadyExists('endpoint-config', arn);
+        for (const pv of input.ProductionVariants) {
+          if (!store.models.has(key(pv.ModelName))) throw notFound('model', sageMakerArn(ctx.region, 'model', pv.ModelName));
+        }
+        store.endpointConfigs.set(key(input.EndpointConfigName), {
+          EndpointConfigName: input.EndpointConfigName,
+          EndpointConfigArn: arn,
+          ProductionVariants: input.ProductionVariants,
+          AsyncInferenceConfig: input.AsyncInferenceConfig,
+          KmsKeyId: input.KmsKeyId,
+          CreationTime: Date.now(),
+          Tags: input.Tags ?? [],
+        });
+        store.save();
+        return { EndpointConfigArn: arn };
+      },
+      DescribeEndpointConfig(raw, ctx) {
+        const { EndpointConfigName } = parseInput(endpointConfigNameInput, raw);
+        const { Tags: _tags, CreationTime, ...rest } = configRecord(EndpointConfigName, ctx);
+        return { ...rest, CreationTime: date(CreationTime) };
+      },
+      DeleteEndpointConfig(raw, ctx) {
+        const { EndpointConfigName } = parseInput(endpointConfigNameInput, raw);
+        configRecord(EndpointConfigName, ctx);
+        store.endpointConfigs.delete(key(EndpointConfigName));
+        store.save();
+        return {};
+      },
+      ListEndpointConfigs(raw) {
+        const input = parseInput(listInput, raw);
+        const { page, NextToken } = listPage(
+          [...store.endpointConfigs.values()],
+          (c) => ({ name: c.EndpointConfigName, creationTime: c.CreationTime }),
+          input,
+        );
+        return {
+          EndpointConfigs: page.map((c) => ({ EndpointConfigName: c.EndpointConfigName, EndpointConfigArn: c.EndpointConfigArn, CreationTime: date(c.CreationTime) })),
+          NextToken,
+        };
+      },
+
+      CreateEndpoint(raw, ctx) {
+        const input = parseInput(createEndpointInput, raw);
+        const arn = sageMakerArn(ctx.region, 'endpoint', input.EndpointName);
+        if (store.endpoints.has(key(input.EndpointName))) throw alreadyExists('endpoint', arn);
+        const deployment = resolveDeployment(configRecord(input.EndpointConfigName, ctx), ctx);
+        checkInstanceLimit(deployment);
+        const now = Date.now();
+        const record: EndpointRecord = {
+          EndpointName: input.EndpointName,
+          EndpointArn: arn,
+          EndpointConfigName: deployment.EndpointConfigName,
+          EndpointStatus: 'Creating',
+          CreationTime: now,
+          LastModifiedTime: now,
+          Tags: input.Tags ?? [],
+          pending: deployment,
+        };
+        store.endpoints.set(key(input.EndpointName), record);
+        store.save();
+        deploy(record, deployment, 'create');
+        return { EndpointArn: arn };
+      },
+      UpdateEndpoint(raw, ctx) {
+        const input = parseInput(updateEndpointInput, raw);
+        const record = endpointRecord(input.EndpointName, ctx);
+        if (record.EndpointStatus === 'Failed') throw cannotUpdateFailed(record.EndpointArn);
+        if (record.EndpointStatus !== 'InService') throw inProgress('update', record.EndpointArn);
+        const deployment = resolveDeployment(configRecord(input.EndpointConfigName, ctx), ctx);
+        checkInstanceLimit(deployment);
+        record.EndpointStatus = 'Updating';
+        record.pending = deployment;
+        record.LastModifiedTime = Date.now();
+        store.save();
+        deploy(record, deployment, 'update');
+        return { EndpointArn: record.EndpointArn };
+      },
+      DescribeEndpoint(raw, ctx) {
+        const { EndpointName } = parseInput(endpointNameInput, raw);
+        return describeEndpoint(endpointRecord(EndpointName, ctx));
+      },
+      DeleteEndpoint(raw, ctx) {
+        const { EndpointName } = parseInput(endpointNameInput, raw);
+        const record = endpointRecord(EndpointName, ctx);
+        if (record.EndpointStatus === 'Creating' || record.EndpointStatus === 'Updating') throw inProgress('delete', record.EndpointArn);
+        if (record.EndpointStatus !== 'Deleting') {
+          record.EndpointStatus = 'Deleting';
+          record.LastModifiedTime = Date.now();
+          store.save();
+          remove(record);
+        }
+        return {};
+      },
+      ListEndpoints(raw) {
+        const input = parseInput(listInput, raw);
+        const { page, NextToken } = listPage(
+          [...store.endpoints.values()],
+          (e) => ({ name: e.EndpointName, creationTime: e.CreationTime, lastModifiedTime: e.LastModifiedTime, status: e.EndpointStatus }),
+          input,
+        );
+        return {
+          Endpoints: page.map((e) => ({
+            EndpointName: e.EndpointName,
+            EndpointArn: e.EndpointArn,
+            CreationTime: date(e.CreationTime),
+            LastModifiedTime: date(e.LastModifiedTime),
+            EndpointStatus: e.EndpointStatus,
+          })),
+          NextToken,
+        };
+      },
+
+      AddTags(raw) {
+        const input = parseInput(addTagsInput, raw);
+        const resource = tagged(input.ResourceArn);
+        resource.Tags = mergeTags(resource.Tags, input.Tags);
+        store.save();
+        return { Tags: input.Tags };
+      },
+      ListTags(raw) {
+        const input = parseInput(listTagsInput, raw);
+        const tags = tagged(input.ResourceArn).Tags;
+        const start = input.NextToken ? Number(Buffer.from(input.NextToken, 'base64').toString('utf8')) || 0 : 0;
+        const size = input.MaxResults ?? 50;
+        const next = start + size < tags.length ? Buffer.from(String(start + size)).toString('base64') : undefined;
+        return { Tags: tags.slice(start, start + size), NextToken: next };
+      },
+      DeleteTags(raw) {
+        const input = parseInput(deleteTagsInput, raw);
+        const resource = tagged(input.ResourceArn);
+        resource.Tags = resource.Tags.filter((t) => !input.TagKeys.includes(t.Key));
+        store.save();
+        return {};
+      },
+    },
+  });
+
+  // After a restart: endpoints come back as they were — serving ones are hosted again, interrupted work is settled.
+  const restore = async () => {
+    await serverListening(options.endpointUrl);
+    for (const record of [...store.endpoints.values()]) {
+      if (closing) return;
+      if (record.EndpointStatus === 'Deleting') {
+        store.endpoints.delete(key(record.EndpointName));
+      } else if (record.EndpointStatus === 'Creating' && record.pending) {
+        deploy(record, record.pending, 'create');
+      } else if ((record.EndpointStatus === 'InService' || record.EndpointStatus === 'Updating') && record.current) {
+        if (record.EndpointStatus === 'Updating') {
+          record.EndpointStatus = 'InService';
+          record.FailureReason = `Update to endpoint configuration ${record.pending?.EndpointConfigName} was interrupted by a restart of the embedded AWS; the endpoint is on its previous configuration.`;
+          record.pending = undefined;
+        }
+        deploy(record, record.current, 'restore');
+      }
+    }
+    store.save();
+  };
+  if (store.endpoints.size > 0) track(restore());
+
+  return Object.assign(module, {
+    hosting,
+    aws,
+    endpoint: (name: string) => store.endpoints.get(key(name)),
+    settled: async () => {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
+  });
+}
+
+function mergeTags(existing: Tag[], added: Tag[]): Tag[] {
+  const byKey = new Map(existing.map((t) => [t.Key, t]));
+  for (const t of added) byKey.set(t.Key, t);
+  return [...byKey.values()];
+}
+
+/** Waits until the dispatcher listens (its URL is readable), so restored endpoints can read model data from S3. */
+async function serverListening(endpointUrl: () => string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      endpointUrl();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
