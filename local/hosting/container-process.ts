@@ -102,7 +102,7 @@ export class ContainerProcess {
       if (!this.running) throw this.exitedError();
       last = await ping(this.url, Math.min(2000, Math.max(1, deadline - Date.now())));
       if (last === '200') return;
-      const exited = await Promise.race([this.exited, sleep(PING_INTERVAL_MS).then(() => undefined)]);
+      const exited = await within(this.exited, PING_INTERVAL_MS);
       if (exited) throw this.exitedError();
     }
     const seconds = Math.round(timeoutMs / 100) / 10;
@@ -117,7 +117,7 @@ export class ContainerProcess {
     if (!this.running) return;
     this.child.kill('SIGTERM');
     this.child.stdin?.end();
-    const killed = await Promise.race([this.exited, sleep(this.launch.stopGraceMs + 2000).then(() => undefined)]);
+    const killed = await within(this.exited, this.launch.stopGraceMs + 2000);
     if (killed) return;
     if (this.pid) signalGroup(this.pid, 'SIGKILL');
     this.child.kill('SIGKILL');
@@ -142,7 +142,16 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** `promise`'s value, or undefined after `ms` — without leaving a timer behind either way. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** One GET /ping: '200', another status, or the connection error's code. */
 function ping(baseUrl: string, timeoutMs: number): Promise<string> {
