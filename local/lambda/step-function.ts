@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { FUNCTION_NAME_PREFIX } from '../pipeline-resources';
+
+/** Where the step handlers live: functions/<step>/handler.ts, exporting `handler`. */
+export const FUNCTIONS_DIR = join(__dirname, '..', '..', 'functions');
+
+/** A Lambda function as the local runner calls it: JSON in, JSON out, failures as LambdaFunctionError. */
+export type LocalFunction = (payload: unknown) => Promise<unknown>;
+
+/** A Lambda handler as functions/<step>/handler.ts exports it. */
+export type StepHandler = (event: unknown, context: Context) => unknown;
+
+/** Finds the handler of a step (`validate-input`); throws a LambdaFunctionError when there is none. */
+export type HandlerLoader = (step: string, functionName: string) => StepHandler;
+
+/**
+ * A failed invocation as Step Functions sees a Lambda failure: the error is the function's `errorType`, the cause
+ * the JSON document the Node.js runtime reports (`{"errorType","errorMessage","trace"}`), exactly as in AWS — so
+ * Catch/Retry rules and the steps that read a cause behave the same locally and in the cloud.
+ */
+export class LambdaFunctionError extends Error {
+  constructor(
+    readonly errorType: string,
+    readonly errorMessage: string,
+    readonly trace: string[] = [],
+  ) {
+    super(JSON.stringify({ errorType, errorMessage, trace }));
+    this.name = errorType;
+  }
+
+  static from(error: unknown): LambdaFunctionError {
+    if (error instanceof LambdaFunctionError) return error;
+    if (error instanceof Error) return new LambdaFunctionError(error.name || 'Error', error.message, (error.stack ?? '').split('\n'));
+    return new LambdaFunctionError('Error', String(error));
+  }
+}
+
+/** `arn:aws:lambda:…:function:aep-validate-input` → `validate-input`; undefined for a function that is not a step. */
+export function stepOfFunction(functionArnOrName: string): string | undefined {
+  const name = functionArnOrName.split(':function:').pop()!.split(':')[0];
+  return name.startsWith(FUNCTION_NAME_PREFIX) ? name.slice(FUNCTION_NAME_PREFIX.length) : undefined;
+}
+
+/**
+ * The step function behind a Task's Resource ARN, run in this process the way the Lambda Node.js runtime runs it:
+ * the payload crosses a JSON boundary both ways, the handler gets a Lambda context, and a failure becomes the error
+ * and cause Step Functions records. The module is loaded on first invocation, so a missing handler fails the Task
+ * with `Runtime.ImportModuleError` as a broken deployment package does in AWS, instead of failing start-up.
+ */
+export function stepFunction(functionArn: string, load: HandlerLoader = loadStepHandler): LocalFunction {
+  const functionName = functionArn.split(':function:').pop()!;
+  const step = stepOfFunction(functionArn);
+  let handler: StepHandler | undefined;
+  return async (payload) => {
+    try {
+      if (step === undefined) {
+        throw new LambdaFunctionError(
+          'Runtime.ImportModuleError',
+          `Error: function ${functionName} is not a pipeline step (expected ${FUNCTION_NAME_PREFIX}<folder under functions/>)`,
+        );
+      }
+      handler ??= load(step, functionName);
+      const result = await handler(roundTrip(payload), lambdaContext(functionArn, functionName));
+      return roundTrip(result ?? null);
+    } catch (error) {
+      throw LambdaFunctionError.from(error);
+    }
+  };
+}
+
+/** functions/<step>/handler.ts's `handler`, required in this process (ts-jest or tsx compile it on the fly). */
+export function loadStepHandler(step: string, functionName: string, functionsDir = FUNCTIONS_DIR): StepHandler {
+  const dir = join(functionsDir, step);
+  if (!existsSync(join(dir, 'handler.ts')) && !existsSync(join(dir, 'handler.js'))) {
+    throw new LambdaFunctionError(
+      'Runtime.ImportModuleError',
+      `Error: Cannot find module 'handler' of function ${functionName}: ${dir}/handler.ts does not exist`,
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const module = require(join(dir, 'handler')) as { handler?: unknown };
+  if (typeof module.handler !== 'function') {
+    throw new LambdaFunctionError('Runtime.HandlerNotFound', `handler.handler is undefined or not exported (${dir}/handler.ts)`);
+  }
+  return module.handler as StepHandler;
+}
+
+/** Lambda payloads are JSON: what a handler receives or returns never shares objects with the state machine. */
+function roundTrip(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null));
+}
+
+function lambdaContext(functionArn: string, functionName: string): Context {
+  const deadline = Date.now() + 300_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: functionArn,
+    memoryLimitInMB: '512',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

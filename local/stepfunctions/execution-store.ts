@@ -1,0 +1,89 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { HistoryEvent } from './history';
+
+export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
+
+const executionRecordSchema = z.object({
+  executionArn: z.string(),
+  stateMachineArn: z.string(),
+  name: z.string(),
+  status: z.enum(EXECUTION_STATUSES),
+  input: z.string(),
+  output: z.string().optional(),
+  error: z.string().optional(),
+  cause: z.string().optional(),
+  /** Epoch milliseconds. */
+  startDate: z.number(),
+  stopDate: z.number().optional(),
+});
+
+export type ExecutionRecord = z.infer<typeof executionRecordSchema>;
+
+/**
+ * Executions and their histories on disk, so they outlive the process: one JSON record per execution (rewritten
+ * atomically on every status change) and its history as JSON lines, appended as events happen.
+ * Layout: <dir>/<state machine name>/<execution name, URI-encoded>.json and .history.jsonl
+ */
+export class ExecutionStore {
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Every stored execution. An unreadable record is reported and skipped, never fatal to start-up. */
+  loadAll(warn: (message: string) => void = () => undefined): ExecutionRecord[] {
+    const records: ExecutionRecord[] = [];
+    for (const machine of readdirSync(this.dir, { withFileTypes: true })) {
+      if (!machine.isDirectory()) continue;
+      for (const file of readdirSync(join(this.dir, machine.name))) {
+        if (!file.endsWith('.json')) continue;
+        const path = join(this.dir, machine.name, file);
+        try {
+          records.push(executionRecordSchema.parse(JSON.parse(readFileSync(path, 'utf8'))));
+        } catch (error) {
+          warn(`Skipping unreadable execution record ${path}: ${(error as Error).message}`);
+        }
+      }
+    }
+    return records;
+  }
+
+  save(record: ExecutionRecord): void {
+    const path = this.recordPath(record);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(`${path}.tmp`, JSON.stringify(record));
+    renameSync(`${path}.tmp`, path);
+  }
+
+  appendHistory(record: ExecutionRecord, event: HistoryEvent): void {
+    appendFileSync(this.historyPath(record), `${JSON.stringify(event)}\n`);
+  }
+
+  /** The history so far. A line cut short by a crash is the last one, and is dropped. */
+  history(record: ExecutionRecord): HistoryEvent[] {
+    const path = this.historyPath(record);
+    if (!existsSync(path)) return [];
+    const events: HistoryEvent[] = [];
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        events.push(JSON.parse(line) as HistoryEvent);
+      } catch {
+        break;
+      }
+    }
+    return events;
+  }
+
+  private recordPath(record: ExecutionRecord): string {
+    return join(this.dir, machineName(record.stateMachineArn), `${encodeURIComponent(record.name)}.json`);
+  }
+
+  private historyPath(record: ExecutionRecord): string {
+    return join(this.dir, machineName(record.stateMachineArn), `${encodeURIComponent(record.name)}.history.jsonl`);
+  }
+}
+
+const machineName = (stateMachineArn: string) => encodeURIComponent(stateMachineArn.split(':').pop()!);

@@ -1,0 +1,191 @@
+import { JSONPath } from 'jsonpath-plus';
+import type { StateInfo } from './definition';
+import type { InvocationJournal, Invocation } from './task-invocations';
+
+/**
+ * One event of GetExecutionHistory in AWS's shape: `id`, `previousEventId`, `timestamp`, `type` and the
+ * `<type>EventDetails` member that type carries (`stateEnteredEventDetails`, `lambdaFunctionFailedEventDetails`, …).
+ * Timestamps are epoch milliseconds at rest; the API renders them as the JSON protocol's epoch seconds.
+ */
+export interface HistoryEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: number;
+  type: string;
+  [details: `${string}EventDetails`]: Record<string, unknown> | undefined;
+}
+
+/** A history event as the API returns it: the protocol layer renders Dates as epoch seconds. */
+export type HistoryEventOutput = Omit<HistoryEvent, 'timestamp'> & { timestamp: Date };
+
+/** An event as aws-local-stepfunctions logs it (its EventLog union, which the package does not export). */
+export interface LibraryEvent {
+  type: string;
+  timestamp: number;
+  /** Set on events of a Map iteration: the iteration's index. */
+  index?: number;
+  state?: { name: string; type: string; input: unknown; output?: unknown };
+  parentState?: { name: string; type: string; input: unknown };
+  input?: unknown;
+  output?: unknown;
+  Error?: string;
+  Cause?: unknown;
+}
+
+const TOP = 'top';
+
+const dataDetails = { truncated: false };
+const json = (value: unknown) => JSON.stringify(value ?? null);
+
+/**
+ * Turns the library's event log into the history AWS records for the same run, as the events happen. Tasks whose
+ * Resource is a Lambda function ARN get AWS's LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut events, with
+ * the payload the function really received and returned (from the invocation journal). Terminal execution events
+ * (succeeded, failed, aborted, timed out) are the runner's to write, once the run has settled: see `terminal`.
+ */
+export class HistoryTranslator {
+  private nextId = 1;
+  private readonly lastInLane = new Map<string, number>();
+  private readonly invocationOfLane = new Map<string, Invocation>();
+  private readonly failedLanes = new Set<string>();
+  private mapStartedId = 0;
+
+  constructor(
+    private readonly states: Map<string, StateInfo>,
+    private readonly journal: InvocationJournal,
+    private readonly emit: (event: HistoryEvent) => void,
+    private readonly roleArn: string,
+  ) {}
+
+  translate(event: LibraryEvent): void {
+    const lane = event.index === undefined ? TOP : String(event.index);
+    const at = event.timestamp;
+    switch (event.type) {
+      case 'ExecutionStarted':
+        this.add(lane, at, 'ExecutionStarted', {
+          executionStartedEventDetails: { input: json(event.input), inputDetails: dataDetails, roleArn: this.roleArn },
+        });
+        break;
+      case 'MapIterationStarted':
+        this.lastInLane.set(lane, this.mapStartedId);
+        this.add(lane, at, 'MapIterationStarted', {
+          mapIterationStartedEventDetails: { name: event.parentState?.name, index: event.index },
+        });
+        break;
+      case 'MapIterationSucceeded':
+        this.add(lane, at, 'MapIterationSucceeded', {
+          mapIterationSucceededEventDetails: { name: event.parentState?.name, index: event.index },
+        });
+        break;
+      case 'MapIterationFailed':
+        this.add(lane, at, 'MapIterationFailed', {
+          mapIterationFailedEventDetails: { name: event.parentState?.name, index: event.index },
+        });
+        break;
+      case 'StateEntered':
+        this.stateEntered(lane, at, event.state!);
+        break;
+      case 'StateRetried':
+        if (event.state!.type === 'Task' && this.isLambda(event.state!.name)) this.lambdaScheduled(lane, at, event.state!);
+        break;
+      case 'StateFailed':
+        this.stateFailed(lane, at, event.state!, String(event.Error), causeText(event.Cause));
+        break;
+      case 'StateExited':
+        this.stateExited(lane, at, event.state!);
+        break;
+      default:
+        // StateCaught: AWS records nothing for the catch itself; the state's Exited event follows.
+        // Execution* terminal events: written by the runner (see class comment).
+        break;
+    }
+  }
+
+  /** The execution's closing event, written once the run has settled. */
+  terminal(type: 'ExecutionSucceeded' | 'ExecutionFailed' | 'ExecutionAborted' | 'ExecutionTimedOut', at: number, details: Record<string, unknown>): void {
+    const key = `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails` as const;
+    this.add(TOP, at, type, { [key]: details });
+  }
+
+  private stateEntered(lane: string, at: number, state: NonNullable<LibraryEvent['state']>): void {
+    this.failedLanes.delete(lane);
+    this.add(lane, at, `${state.type}StateEntered`, {
+      stateEnteredEventDetails: { name: state.name, input: json(state.input), inputDetails: dataDetails },
+    });
+    if (state.type === 'Task' && this.isLambda(state.name)) this.lambdaScheduled(lane, at, state);
+    if (state.type === 'Map') {
+      this.mapStartedId = this.add(lane, at, 'MapStateStarted', {
+        mapStateStartedEventDetails: { length: this.mapLength(state.name, state.input) },
+      });
+    }
+  }
+
+  private lambdaScheduled(lane: string, at: number, state: NonNullable<LibraryEvent['state']>): void {
+    const info = this.states.get(state.name);
+    const inputIsPayload = info?.InputPath === undefined && info?.Parameters === undefined;
+    const invocation = this.journal.claim(state.name, inputIsPayload ? state.input : undefined);
+    if (invocation) this.invocationOfLane.set(lane, invocation);
+    this.failedLanes.delete(lane);
+    this.add(lane, at, 'LambdaFunctionScheduled', {
+      lambdaFunctionScheduledEventDetails: {
+        resource: info?.Resource,
+        input: invocation?.inputText ?? json(state.input),
+        inputDetails: dataDetails,
+        timeoutInSeconds: info?.TimeoutSeconds ?? 60,
+      },
+    });
+    this.add(lane, invocation?.startedAt ?? at, 'LambdaFunctionStarted', {});
+  }
+
+  private stateFailed(lane: string, at: number, state: NonNullable<LibraryEvent['state']>, error: string, cause: string): void {
+    this.failedLanes.add(lane);
+    if (state.type === 'Task' && this.isLambda(state.name)) {
+      const timedOut = error === 'States.Timeout';
+      this.add(lane, at, timedOut ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed', {
+        [timedOut ? 'lambdaFunctionTimedOutEventDetails' : 'lambdaFunctionFailedEventDetails']: { error, cause },
+      });
+    } else if (state.type === 'Map') {
+      this.add(lane, at, 'MapStateFailed', {});
+    }
+  }
+
+  private stateExited(lane: string, at: number, state: NonNullable<LibraryEvent['state']>): void {
+    const failed = this.failedLanes.has(lane);
+    if (state.type === 'Task' && this.isLambda(state.name) && !failed) {
+      const invocation = this.invocationOfLane.get(lane);
+      this.add(lane, invocation?.finishedAt ?? at, 'LambdaFunctionSucceeded', {
+        lambdaFunctionSucceededEventDetails: { output: invocation?.outputText ?? json(state.output), outputDetails: dataDetails },
+      });
+    }
+    if (state.type === 'Map' && !failed) this.add(lane, at, 'MapStateSucceeded', {});
+    this.invocationOfLane.delete(lane);
+    this.failedLanes.delete(lane);
+    this.add(lane, at, `${state.type}StateExited`, {
+      stateExitedEventDetails: { name: state.name, output: json(state.output), outputDetails: dataDetails },
+    });
+  }
+
+  private isLambda(stateName: string): boolean {
+    return /^arn:aws[a-z-]*:lambda:/.test(this.states.get(stateName)?.Resource ?? '');
+  }
+
+  private mapLength(stateName: string, input: unknown): number {
+    const path = this.states.get(stateName)?.ItemsPath ?? '$';
+    const items = JSONPath({ path, json: input as object, wrap: false }) as unknown;
+    return Array.isArray(items) ? items.length : 0;
+  }
+
+  private add(lane: string, timestamp: number, type: string, details: Record<string, unknown>): number {
+    const id = this.nextId++;
+    // Map iterations interleave, so an iteration's event follows the previous event of that iteration, as in AWS;
+    // everything else follows the event just before it.
+    const previousEventId = lane === TOP ? id - 1 : (this.lastInLane.get(lane) ?? id - 1);
+    this.lastInLane.set(lane, id);
+    this.emit({ id, previousEventId, timestamp, type, ...details } as HistoryEvent);
+    return id;
+  }
+}
+
+function causeText(cause: unknown): string {
+  return typeof cause === 'string' ? cause : cause instanceof Error ? cause.message : json(cause);
+}

@@ -1,0 +1,145 @@
+import type { LocalFunction } from '../lambda/step-function';
+import type { DeployedDefinition } from './definition';
+import { HistoryTranslator, type HistoryEvent, type LibraryEvent } from './history';
+import { ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from './library';
+import { scaledTiming } from './scaled-timing';
+import { InvocationJournal, laneContext, taskHandlers } from './task-invocations';
+
+export interface RunOutcome {
+  status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+  output?: string;
+  error?: string;
+  cause?: string;
+  stopDate: number;
+}
+
+export interface RunningExecution {
+  /** Settles once the run has ended and its whole history, closing event included, has been emitted. */
+  done: Promise<RunOutcome>;
+  /**
+   * Aborts the run; a Task already running finishes in the background, as a Lambda would. The run closes as
+   * ABORTED (StopExecution) or, when the embedded AWS shuts down under it, as FAILED with the given error.
+   */
+  stop(ending?: StopEnding): void;
+}
+
+export interface StopEnding {
+  status: 'ABORTED' | 'FAILED';
+  error?: string;
+  cause?: string;
+}
+
+export interface ExecutionToRun {
+  executionArn: string;
+  name: string;
+  stateMachineArn: string;
+  input: unknown;
+}
+
+export interface WorkflowRunnerOptions {
+  definition: DeployedDefinition;
+  /** The function a Task's Resource ARN names (local/lambda's stepFunction for the pipeline). */
+  functionFor: (resource: string) => LocalFunction;
+  /** Multiplies every Wait and retry interval; 1 runs AWS's timing. */
+  waitScale: number;
+  /** The state machine's role, as ExecutionStarted reports it. */
+  roleArn: string;
+  warn?: (message: string) => void;
+}
+
+const validDefinitions = new Set<string>();
+
+/** Runs executions of one state machine definition with aws-local-stepfunctions, emitting AWS history as it goes. */
+export class WorkflowRunner {
+  private readonly machine: StateMachine;
+
+  constructor(private readonly options: WorkflowRunnerOptions) {
+    // The library validates the definition (asl-validator, ARNs and paths included), so a bad file fails start-up.
+    // That costs seconds (a schema compile per call), so a definition already found valid is not validated again.
+    const text = options.definition.text;
+    this.machine = new StateMachine(options.definition.document as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: validDefinitions.has(text) },
+    });
+    validDefinitions.add(text);
+  }
+
+  start(execution: ExecutionToRun, onEvent: (event: HistoryEvent) => void): RunningExecution {
+    const { definition, functionFor, waitScale, roleArn } = this.options;
+    const warn = this.options.warn ?? (() => undefined);
+    const journal = new InvocationJournal();
+    const history = new HistoryTranslator(definition.states, journal, onEvent, roleArn);
+    let stopRequest: StopEnding | undefined;
+
+    // A fresh async context: lanes of another execution (or of the code that started this one) must not leak in.
+    const run = laneContext.exit(() =>
+      this.machine.run(execution.input as never, {
+        overrides: {
+          taskResourceLocalHandlers: taskHandlers(definition.states, functionFor, journal) as never,
+          ...scaledTiming(definition.states, waitScale),
+        },
+        noThrowOnAbort: true,
+        context: {
+          Execution: { Id: execution.executionArn, Name: execution.name, RoleArn: roleArn },
+          StateMachine: { Id: execution.stateMachineArn, Name: execution.stateMachineArn.split(':').pop() },
+        },
+      }),
+    );
+
+    const drained = (async () => {
+      for await (const event of run.eventLogs) {
+        try {
+          history.translate(event as LibraryEvent);
+        } catch (error) {
+          warn(`${execution.executionArn}: could not record a history event (${event.type}): ${(error as Error).message}`);
+        }
+      }
+    })();
+
+    const done = (async (): Promise<RunOutcome> => {
+      let outcome: Omit<RunOutcome, 'stopDate'>;
+      try {
+        const output = await run.result;
+        outcome = stopRequest ?? { status: 'SUCCEEDED', output: JSON.stringify(output) };
+      } catch (error) {
+        outcome = stopRequest ?? failureOutcome(error);
+      }
+      const stopDate = Date.now();
+      await drained;
+      history.terminal(TERMINAL_EVENT[outcome.status], stopDate, terminalDetails(outcome));
+      return { ...outcome, stopDate };
+    })();
+
+    return {
+      done,
+      stop(ending = { status: 'ABORTED' }) {
+        stopRequest ??= ending;
+        run.abort();
+      },
+    };
+  }
+}
+
+function failureOutcome(error: unknown): Omit<RunOutcome, 'stopDate'> {
+  if (error instanceof ExecutionTimeoutError) {
+    return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'The execution ran longer than the state machine TimeoutSeconds' };
+  }
+  const failure = error instanceof ExecutionError && error.cause instanceof Error ? error.cause : (error as Error);
+  const cause = (failure as { cause?: unknown }).cause;
+  return {
+    status: 'FAILED',
+    error: failure?.name || 'States.Runtime',
+    cause: typeof cause === 'string' ? cause : (failure?.message ?? String(error)),
+  };
+}
+
+const TERMINAL_EVENT = {
+  SUCCEEDED: 'ExecutionSucceeded',
+  FAILED: 'ExecutionFailed',
+  ABORTED: 'ExecutionAborted',
+  TIMED_OUT: 'ExecutionTimedOut',
+} as const;
+
+function terminalDetails(outcome: Omit<RunOutcome, 'stopDate'>): Record<string, unknown> {
+  if (outcome.status === 'SUCCEEDED') return { output: outcome.output, outputDetails: { truncated: false } };
+  return { error: outcome.error, cause: outcome.cause };
+}

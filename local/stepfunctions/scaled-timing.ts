@@ -1,0 +1,90 @@
+import { JSONPath } from 'jsonpath-plus';
+import type { StateInfo } from './definition';
+import { laneContext, type Lane } from './task-invocations';
+
+export interface TimingOverrides {
+  waitTimeOverrides?: Record<string, number>;
+  retryIntervalOverrides?: Record<string, number[]>;
+}
+
+/**
+ * Scales every Wait and every retry interval by `scale` (AEP_LOCAL_WAIT_SCALE), so a pipeline that polls every
+ * 30 s in the cloud polls every 0.3 s in a test with scale 0.01. aws-local-stepfunctions only takes fixed
+ * per-state-name overrides, so these are proxies that compute, when the library asks, what the state would wait
+ * for — from its Seconds/Timestamp, or its SecondsPath/TimestampPath evaluated against the latest state of the
+ * asking lane (the result of the Task before it, placed at that Task's ResultPath) — times the scale.
+ * Retries: IntervalSeconds × BackoffRate^(attempt-1), capped by MaxDelaySeconds, times the scale (no jitter).
+ * At scale 1 there are no overrides at all: the library's own timing, jitter included, is AWS's.
+ */
+export function scaledTiming(states: Map<string, StateInfo>, scale: number): TimingOverrides {
+  if (scale === 1) return {};
+  const millis = (seconds: number) => Math.max(0, Math.round(seconds * scale * 1000));
+  const waitTimeOverrides = new Proxy({} as Record<string, number>, {
+    get(_, name) {
+      const state = typeof name === 'string' ? states.get(name) : undefined;
+      if (state?.Type !== 'Wait') return undefined;
+      const seconds = waitSeconds(state, states, laneContext.getStore());
+      // Undefined leaves the library to compute the wait itself, unscaled: slow, never wrong.
+      return seconds === undefined ? undefined : millis(seconds);
+    },
+  });
+  const retryIntervalOverrides = new Proxy({} as Record<string, number[]>, {
+    get(_, name) {
+      const state = typeof name === 'string' ? states.get(name) : undefined;
+      if (!state?.Retry) return undefined;
+      const lane = laneContext.getStore();
+      const attempt = lane?.stateName === name ? Math.max(1, lane.failures) : 1;
+      return state.Retry.map((r) =>
+        millis(Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** (attempt - 1), r.MaxDelaySeconds ?? Infinity)),
+      );
+    },
+  });
+  return { waitTimeOverrides, retryIntervalOverrides };
+}
+
+function waitSeconds(wait: StateInfo, states: Map<string, StateInfo>, lane: Lane | undefined): number | undefined {
+  if (wait.Seconds !== undefined) return wait.Seconds;
+  if (wait.Timestamp !== undefined) return untilSeconds(wait.Timestamp);
+  const state = lane && laneState(lane, states);
+  if (state === undefined) return undefined;
+  const value = query(wait.SecondsPath ?? wait.TimestampPath, state);
+  if (wait.SecondsPath !== undefined) return typeof value === 'number' && value >= 0 ? value : undefined;
+  return typeof value === 'string' ? untilSeconds(value) : undefined;
+}
+
+const untilSeconds = (timestamp: string) => {
+  const at = Date.parse(timestamp);
+  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+};
+
+/** The state a lane's latest Task produced: its result placed at the Task's ResultPath, then its OutputPath. */
+function laneState(lane: Lane, states: Map<string, StateInfo>): unknown {
+  if (lane.failed || lane.result === undefined) return undefined;
+  const task = states.get(lane.stateName);
+  const payloadIsState = task?.InputPath === undefined && task?.Parameters === undefined;
+  const base = payloadIsState ? structuredClone(lane.payload) : {};
+  const resultPath = task?.ResultPath;
+  let state: unknown;
+  if (resultPath === null) state = base;
+  else if (resultPath === undefined || resultPath === '$') state = lane.result;
+  else state = setPath(base, resultPath, lane.result);
+  return task?.OutputPath && task.OutputPath !== '$' ? query(task.OutputPath, state) : state;
+}
+
+/** `$.a.b` ← value, creating objects on the way (the reference paths ResultPath allows). */
+function setPath(base: unknown, path: string, value: unknown): unknown {
+  const root = (typeof base === 'object' && base !== null ? base : {}) as Record<string, unknown>;
+  const keys = path.replace(/^\$\.?/, '').split('.');
+  let node = root;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+  return root;
+}
+
+function query(path: string | undefined, json: unknown): unknown {
+  if (path === undefined || typeof json !== 'object' || json === null) return undefined;
+  return JSONPath({ path, json: json as object, wrap: false }) as unknown;
+}

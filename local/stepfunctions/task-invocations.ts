@@ -1,0 +1,94 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { LocalFunction } from '../lambda/step-function';
+import type { StateInfo } from './definition';
+
+/** One call of a Task's function, as the history reports it. */
+export interface Invocation {
+  stateName: string;
+  /** The payload exactly as the function received it (after InputPath/Parameters). */
+  inputText: string;
+  startedAt: number;
+  outputText?: string;
+  finishedAt?: number;
+}
+
+/**
+ * The calls the Tasks of one execution made, until the history claims them. The library calls a Task's function in
+ * the same synchronous step as it logs the state's StateEntered/StateRetried event, but its log is read
+ * asynchronously; the journal lets the history pair each event with its call. Concurrent Map iterations are told
+ * apart by their input (each iteration's state differs), so pairing never depends on timing.
+ */
+export class InvocationJournal {
+  private readonly open: Invocation[] = [];
+
+  record(invocation: Invocation): void {
+    this.open.push(invocation);
+  }
+
+  /** The oldest unclaimed call of `stateName`; with `payload`, the oldest whose payload equals it. */
+  claim(stateName: string, payload?: unknown): Invocation | undefined {
+    const text = payload === undefined ? undefined : JSON.stringify(payload);
+    let index = this.open.findIndex((i) => i.stateName === stateName && (text === undefined || i.inputText === text));
+    if (index < 0) index = this.open.findIndex((i) => i.stateName === stateName);
+    return index < 0 ? undefined : this.open.splice(index, 1)[0];
+  }
+}
+
+/**
+ * The latest Task call of the current lane of an execution: the top level, or one Map iteration. Kept in async
+ * context so that a Wait or a retry inside an iteration sees its own iteration's latest state, not a sibling's.
+ */
+export interface Lane {
+  stateName: string;
+  payload: unknown;
+  result?: unknown;
+  /** Consecutive failed calls of `stateName` in this lane: the retry attempt number. */
+  failures: number;
+  failed: boolean;
+}
+
+export const laneContext = new AsyncLocalStorage<Lane>();
+
+/**
+ * The taskResourceLocalHandlers of one execution: every Task state calls the function its Resource names, and each
+ * call is journaled for the history and remembered as its lane's latest state.
+ */
+export function taskHandlers(
+  states: Map<string, StateInfo>,
+  functionFor: (resource: string) => LocalFunction,
+  journal: InvocationJournal,
+): Record<string, (input: unknown) => Promise<unknown>> {
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [stateName, state] of states) {
+    if (state.Type !== 'Task' || !state.Resource) continue;
+    const fn = functionFor(state.Resource);
+    handlers[stateName] = (payload) => {
+      const previous = laneContext.getStore();
+      const lane: Lane = {
+        stateName,
+        payload,
+        failures: previous?.stateName === stateName && previous.failed ? previous.failures : 0,
+        failed: false,
+      };
+      // enterWith, not run: the library awaits this call and carries on in the same async context, so the lane
+      // stays current for the Choice and Wait states that follow it in this iteration.
+      laneContext.enterWith(lane);
+      const invocation: Invocation = { stateName, inputText: JSON.stringify(payload ?? null), startedAt: Date.now() };
+      journal.record(invocation);
+      return fn(payload).then(
+        (result) => {
+          lane.result = result;
+          invocation.outputText = JSON.stringify(result ?? null);
+          invocation.finishedAt = Date.now();
+          return result;
+        },
+        (error: unknown) => {
+          lane.failed = true;
+          lane.failures += 1;
+          throw error;
+        },
+      );
+    };
+  }
+  return handlers;
+}
