@@ -42,12 +42,6 @@ export class WaitTimeout extends CliError {
   readonly exitCode = ExitCode.Infrastructure;
 }
 
-/** An asynchronous invocation wrote a failure object instead of an output. */
-export class InvocationFailed extends CliError {
-  override readonly name = 'InvocationFailed';
-  readonly exitCode = ExitCode.GateFailed;
-}
-
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 const CREDENTIAL_ERRORS = new Set([
   'CredentialsProviderError',

@@ -13,11 +13,11 @@ export function defineCommand(name: string, description: string, examples: strin
 
 export const jsonOption = () => new Option('--json', 'print one JSON document on stdout (progress still goes to stderr)');
 
-/** `--timeout 900` → 900; seconds, a positive integer. */
-export function parseSeconds(flag: string) {
+/** `--timeout 900` → 900: a whole number > 0. */
+export function positiveInteger(flag: string) {
   return (text: string): number => {
     const value = Number(text);
-    if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${flag} must be a whole number of seconds > 0, not "${text}"`);
+    if (!Number.isInteger(value) || value <= 0) throw new UsageError(`${flag} must be a whole number > 0, not "${text}"`);
     return value;
   };
 }

@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, toCliError, type ExitCodeValue } from './cli-errors';
 import { deployCommand } from './commands/deploy';
+import { historyCommand } from './commands/history';
+import { invokeCommand } from './commands/invoke';
+import { statusCommand } from './commands/status';
 
 /**
  * The `aep` command: builds the program, runs one command, and turns its outcome into an exit code
@@ -15,7 +18,10 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
     .description('Deploy models to SageMaker asynchronous inference endpoints through the aep Step Functions workflow — in AWS or on the embedded AWS.')
     .version(version(), '--version')
     .showHelpAfterError('(run with --help for usage and examples)')
-    .addCommand(deployCommand(setExitCode));
+    .addCommand(deployCommand(setExitCode))
+    .addCommand(invokeCommand(setExitCode))
+    .addCommand(statusCommand(setExitCode))
+    .addCommand(historyCommand(setExitCode));
   applyToAll(program, (c) => c.exitOverride());
 
   try {

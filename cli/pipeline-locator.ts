@@ -2,19 +2,14 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { Option, type Command } from 'commander';
 import { sfn } from '../functions/lib/clients';
+import { PIPELINE_RESOURCE_NAMES as LOCAL_PIPELINE } from '../local/pipeline-resources';
 import type { AwsConnection } from './aws-connection';
 import { InfrastructureError, UsageError } from './cli-errors';
 
-/** The CDK stack's default name (infra/app.ts) and the output keys the CLI reads from it. */
-export const DEFAULT_STACK_NAME = 'AepStack';
+/** The CDK stack's default name (infra/app.ts; `-c aep:stackName=…` changes it) and the outputs the CLI reads. */
+export const DEFAULT_STACK_NAME = 'AepPipeline';
 export const STACK_OUTPUTS = { stateMachineArn: 'StateMachineArn', artifactsBucket: 'ArtifactsBucketName', modelsBucket: 'ModelsBucketName' } as const;
 
-/** What the embedded AWS creates at start-up, mirroring the stack. */
-export const LOCAL_PIPELINE = {
-  stateMachineName: 'aep-deploy-async-endpoint',
-  artifactsBucket: 'aep-artifacts',
-  modelsBucket: 'aep-models',
-} as const;
 
 export interface LocatorOptions {
   stateMachineArn?: string;
@@ -53,6 +48,11 @@ export class PipelineLocator {
     return this.stackOutput(STACK_OUTPUTS.stateMachineArn);
   }
 
+  async modelsBucket(): Promise<string> {
+    if (this.connection.local && !this.options.stackName) return LOCAL_PIPELINE.modelsBucket;
+    return this.stackOutput(STACK_OUTPUTS.modelsBucket);
+  }
+
   async artifactsBucket(): Promise<string> {
     if (this.options.artifactsBucket) return this.options.artifactsBucket;
     if (this.connection.local && !this.options.stackName) return LOCAL_PIPELINE.artifactsBucket;
@@ -67,12 +67,12 @@ export class PipelineLocator {
     let nextToken: string | undefined;
     do {
       const page = await sfn().send(new ListStateMachinesCommand({ nextToken }));
-      const found = page.stateMachines?.find((m) => m.name === LOCAL_PIPELINE.stateMachineName);
+      const found = page.stateMachines?.find((m) => m.name === LOCAL_PIPELINE.stateMachine);
       if (found?.stateMachineArn) return found.stateMachineArn;
       nextToken = page.nextToken;
     } while (nextToken);
     throw new InfrastructureError(
-      `No state machine named ${LOCAL_PIPELINE.stateMachineName} at ${this.connection.describe}`,
+      `No state machine named ${LOCAL_PIPELINE.stateMachine} at ${this.connection.describe}`,
       'Is this the embedded AWS (aep local up)? Otherwise pass --state-machine-arn.',
     );
   }

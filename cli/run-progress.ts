@@ -73,6 +73,8 @@ export class RunProgress {
   polls = 0;
   retries = 0;
   readonly visits: StateVisit[] = [];
+  /** Every event applied, oldest first. */
+  readonly events: HistoryEvent[] = [];
   readonly failures: TaskFailure[] = [];
   /** The last state document a top-level state passed on (its output), parsed. */
   lastState?: Record<string, unknown>;
@@ -93,6 +95,7 @@ export class RunProgress {
     for (const event of events) {
       if (event.id === undefined || event.id <= this.lastSeenId) continue;
       this.lastSeenId = event.id;
+      this.events.push(event);
       const note = this.applyOne(event);
       if (note) notes.push(note);
     }
@@ -114,19 +117,6 @@ export class RunProgress {
   /** The first task failure no retry recovered: the original error of a failed run. */
   get firstUnrecoveredFailure(): TaskFailure | undefined {
     return this.failures.find((f) => !f.retried);
-  }
-
-  /** Total time per state name (a polled state adds up its visits), in first-entered order. */
-  timings(): Array<{ state: string; visits: number; totalMs: number }> {
-    const byName = new Map<string, { state: string; visits: number; totalMs: number }>();
-    for (const v of this.visits) {
-      if (!v.exitedAt || v.stateKind === 'Choice') continue;
-      const entry = byName.get(v.state) ?? { state: v.state, visits: 0, totalMs: 0 };
-      entry.visits += 1;
-      entry.totalMs += v.exitedAt.getTime() - v.enteredAt.getTime();
-      byName.set(v.state, entry);
-    }
-    return [...byName.values()];
   }
 
   private applyOne(event: HistoryEvent): Note | undefined {

@@ -1,5 +1,6 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { stepTimings, type StepTiming } from '../functions/lib/execution-timings';
 import { artifactKeys } from '../functions/lib/names';
 import type { DeploymentResult, SmokeCaseResult } from '../functions/lib/pipeline-state';
 import { toS3Uri } from '../functions/lib/s3-uri';
@@ -32,7 +33,8 @@ export interface RunReport {
   currentState?: string;
   polls: number;
   retries: number;
-  states: Array<{ state: string; visits: number; seconds: number }>;
+  /** Time per state (a polled state adds up its visits), as the audit record counts it. */
+  states: StepTiming[];
 }
 
 const smokeCaseSchema = z.looseObject({
@@ -114,7 +116,7 @@ export function buildRunReport(execution: DescribeExecutionCommandOutput, progre
     currentState: failed || execution.status === 'SUCCEEDED' ? undefined : progress.currentState,
     polls: progress.polls,
     retries: progress.retries,
-    states: progress.timings().map((t) => ({ state: t.state, visits: t.visits, seconds: round(t.totalMs / 1000) })),
+    states: stepTimings(progress.events).steps,
   };
 }
 

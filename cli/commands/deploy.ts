@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { addConnectionOptions, connect } from '../aws-connection';
 import { ExitCode, UsageError } from '../cli-errors';
-import { collect, defineCommand, jsonOption, parseSeconds, type SetExitCode } from '../command';
+import { collect, defineCommand, jsonOption, positiveInteger, type SetExitCode } from '../command';
 import { buildExecutionInput } from '../execution-input';
 import { writeJUnit } from '../junit-report';
 import { createOutput } from '../output';
@@ -40,7 +40,7 @@ export function deployCommand(setExitCode: SetExitCode) {
     .addOption(new Option('--set <key=value>', 'set a field by dotted path, value parsed as JSON when it is JSON (repeatable)').argParser(collect))
     .addOption(new Option('--name <run-name>', 'execution name; repeating a run with the same name and input follows the existing execution'))
     .addOption(new Option('--wait', 'follow the execution to its end and exit with its outcome'))
-    .addOption(new Option('--timeout <seconds>', 'with --wait: stop waiting after this long (exit 3)').argParser(parseSeconds('--timeout')))
+    .addOption(new Option('--timeout <seconds>', 'with --wait: stop waiting after this long (exit 3)').argParser(positiveInteger('--timeout')))
     .addOption(jsonOption())
     .addOption(new Option('--junit <file>', 'with --wait: write a JUnit XML report (one testcase per smoke case)'));
   addConnectionOptions(command);

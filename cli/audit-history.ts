@@ -1,0 +1,82 @@
+import { GetObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { z } from 'zod';
+import { s3 } from '../functions/lib/clients';
+import { artifactKeys } from '../functions/lib/names';
+import { toS3Uri } from '../functions/lib/s3-uri';
+
+/** One deployment of an endpoint, as its audit record tells it: what, when, by which run, with which verdict. */
+export interface DeploymentHistoryEntry {
+  executionName: string;
+  executionArn?: string;
+  /** When the run started (or, failing that, when its record was written). */
+  at: string;
+  verdict: string;
+  modelDataUrl?: string;
+  endpointConfigName?: string;
+  error?: string;
+  cause?: string;
+  auditUri: string;
+}
+
+const errorSchema = z.looseObject({ Error: z.string().optional(), Cause: z.string().optional(), error: z.string().optional(), cause: z.string().optional() });
+
+/** The fields the history reads from an audit record (written by Finalize and RecordFailure); the rest passes through. */
+const auditRecordSchema = z.looseObject({
+  execution: z.looseObject({ id: z.string().optional(), name: z.string().optional(), startTime: z.string().optional() }).optional(),
+  verdict: z.string().optional(),
+  config: z.looseObject({ modelDataUrl: z.string().optional() }).optional(),
+  artifact: z.looseObject({ uri: z.string().optional() }).optional(),
+  resources: z.looseObject({ endpointConfig: z.union([z.string(), z.looseObject({ name: z.string() })]).optional() }).optional(),
+  endpointConfigName: z.string().optional(),
+  error: errorSchema.optional(),
+  recordedAt: z.string().optional(),
+});
+
+/**
+ * The newest `limit` audit records of an endpoint (audit/<endpoint>/ in the artifacts bucket), newest first.
+ * Records are listed, sorted by LastModified and only the newest are read.
+ */
+export async function readDeploymentHistory(bucket: string, endpointName: string, limit: number): Promise<DeploymentHistoryEntry[]> {
+  const objects: _Object[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: artifactKeys.auditPrefix(endpointName), ContinuationToken: token }));
+    objects.push(...(page.Contents ?? []).filter((o) => o.Key?.endsWith('.json')));
+    token = page.NextContinuationToken;
+  } while (token);
+  const newest = objects.sort((a, b) => (b.LastModified?.getTime() ?? 0) - (a.LastModified?.getTime() ?? 0)).slice(0, limit);
+  const entries = await Promise.all(newest.map((o) => readEntry(bucket, o)));
+  return entries.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+async function readEntry(bucket: string, object: _Object): Promise<DeploymentHistoryEntry> {
+  const key = object.Key!;
+  const auditUri = toS3Uri({ bucket, key });
+  const fallbackName = key.slice(key.lastIndexOf('/') + 1, -'.json'.length);
+  const body = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const text = (await body.Body?.transformToString('utf8')) ?? '';
+  const parsed = auditRecordSchema.safeParse(safeJson(text));
+  const at = object.LastModified?.toISOString() ?? '';
+  if (!parsed.success) return { executionName: fallbackName, at, verdict: 'unreadable', auditUri, cause: 'the audit record is not valid JSON of the expected shape' };
+  const r = parsed.data;
+  const endpointConfig = r.resources?.endpointConfig;
+  return {
+    executionName: r.execution?.name ?? fallbackName,
+    executionArn: r.execution?.id,
+    at: r.execution?.startTime ?? r.recordedAt ?? at,
+    verdict: r.verdict ?? (r.error ? 'failed' : 'unknown'),
+    modelDataUrl: r.config?.modelDataUrl ?? r.artifact?.uri,
+    endpointConfigName: typeof endpointConfig === 'string' ? endpointConfig : (endpointConfig?.name ?? r.endpointConfigName),
+    error: r.error?.Error ?? r.error?.error,
+    cause: r.error?.Cause ?? r.error?.cause,
+    auditUri,
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
