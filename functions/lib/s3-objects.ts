@@ -23,7 +23,8 @@ export class MalformedJsonObject extends Error {
   override readonly name = 'MalformedJsonObject';
   constructor(
     readonly uri: string,
-    reason: string,
+    /** The parser's complaint, e.g. "Unexpected token } in JSON at position 12". */
+    readonly reason: string,
   ) {
     super(`${uri} is not valid JSON: ${reason}`);
   }

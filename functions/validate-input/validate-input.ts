@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { describeIssues, deployFileSchema, executionInputSchema, type DeployFile } from '../lib/deployment-input';
+import type { PipelineEnvironment } from '../lib/environment';
+import { ArtifactNotFound, InvalidInput, InvalidModelArtifact } from '../lib/errors';
+import { resourceNames } from '../lib/names';
+import type { ArtifactIdentity, ExecutionRef, PipelineState } from '../lib/pipeline-state';
+import { headObject, MalformedJsonObject, readFirstBytes, readJsonObject, type ObjectHead } from '../lib/s3-objects';
+import { keyPrefix, parseS3Uri, toS3Uri } from '../lib/s3-uri';
+import { resolveConfig, smokeTestObjects } from './resolve-config';
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+/** What the ASL passes ValidateInput: the raw execution input and the context object's execution fields. */
+export const validateInputEventSchema = z.object({
+  state: z.unknown(),
+  execution: z.object({ id: z.string().min(1), name: z.string().min(1), startTime: z.string() }),
+});
+export type ValidateInputEvent = z.infer<typeof validateInputEventSchema>;
+
+/**
+ * Everything is checked before anything is created, so bad input fails fast and leaves nothing behind:
+ * the schema and name rules (all problems at once), then the S3 objects (the first missing one).
+ */
+export async function validateInput(
+  state: unknown,
+  execution: ExecutionRef,
+  env: PipelineEnvironment,
+): Promise<PipelineState> {
+  const parsed = executionInputSchema.safeParse(state);
+  if (!parsed.success) throw new InvalidInput(`Invalid execution input: ${describeIssues(parsed.error)}`);
+  const input = parsed.data;
+  const allowedBuckets = [env.modelsBucket, env.artifactsBucket];
+  const artifactLocation = parseS3Uri(input.modelDataUrl)!; // the schema checked its shape
+
+  // deploy.json is only looked for in the pipeline's own buckets; a foreign bucket is reported by resolveConfig
+  const deployFile = allowedBuckets.includes(artifactLocation.bucket)
+    ? await readDeployFile(toS3Uri({ bucket: artifactLocation.bucket, key: `${keyPrefix(artifactLocation.key)}deploy.json` }))
+    : undefined;
+
+  const resolution = resolveConfig({
+    input,
+    deployFile,
+    defaults: env.defaults,
+    allowedBuckets,
+    namePrefix: env.namePrefix,
+    executionArn: execution.id,
+  });
+  if (!resolution.config) throw new InvalidInput(`Invalid deployment: ${resolution.problems.join('; ')}`);
+  const config = resolution.config;
+
+  const artifact = await checkArtifact(config.modelDataUrl);
+  await checkObjectsExist(smokeTestObjects(config.smokeTests));
+  return { execution, config, names: resourceNames(config.endpointName, execution.id), artifact };
+}
+
+async function readDeployFile(uri: string): Promise<DeployFile | undefined> {
+  let raw: unknown;
+  try {
+    raw = await readS3(uri, 'deploy.json', () => readJsonObject(uri));
+  } catch (error) {
+    if (error instanceof MalformedJsonObject) {
+      throw new InvalidInput(`deploy.json (${uri}) is not valid JSON: ${error.reason}; fix or delete it`);
+    }
+    throw error;
+  }
+  if (raw === undefined) return undefined;
+  const parsed = deployFileSchema.safeParse(raw);
+  if (!parsed.success) throw new InvalidInput(`deploy.json (${uri}) is invalid: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+async function checkArtifact(uri: string): Promise<ArtifactIdentity> {
+  const head = await readS3(uri, 'modelDataUrl', () => headObject(uri));
+  if (!head) {
+    throw new ArtifactNotFound(`Model artifact ${uri} (modelDataUrl) does not exist; upload model.tar.gz there or fix modelDataUrl`);
+  }
+  if (head.sizeBytes === 0) {
+    throw new InvalidModelArtifact(`Model artifact ${uri} is empty (0 bytes); upload a gzip-compressed tar (tar -czf model.tar.gz …)`);
+  }
+  const magic = await readS3(uri, 'modelDataUrl', () => readFirstBytes(uri, GZIP_MAGIC.length));
+  if (!magic) throw new ArtifactNotFound(`Model artifact ${uri} (modelDataUrl) was deleted while being validated; upload it again`);
+  if (!magic.equals(GZIP_MAGIC)) {
+    throw new InvalidModelArtifact(
+      `Model artifact ${uri} is not gzip-compressed: it starts with ${hex(magic)}, not ${hex(GZIP_MAGIC)}. ` +
+        'SageMaker needs model.tar.gz to be a gzip-compressed tar: create it with tar -czf model.tar.gz -C <model dir> .',
+    );
+  }
+  return identity(head);
+}
+
+/** Checked in parallel; the first missing one in input order is reported. */
+async function checkObjectsExist(objects: { field: string; uri: string }[]): Promise<void> {
+  const heads = await Promise.all(objects.map(({ field, uri }) => readS3(uri, field, () => headObject(uri))));
+  const missing = objects.find((_, i) => heads[i] === undefined);
+  if (missing) throw new InvalidInput(`${missing.field}: ${missing.uri} does not exist; upload it or fix the URI`);
+}
+
+/** An S3 read whose refusal (403) becomes InvalidInput naming the field: most often a bucket policy or KMS key. */
+async function readS3<T>(uri: string, field: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 403 || (error instanceof Error && error.name === 'AccessDenied')) {
+      throw new InvalidInput(
+        `${field}: the pipeline may not read ${uri} (access denied); check the bucket policy and, if the object is ` +
+          'encrypted with a customer KMS key, that the pipeline may use that key',
+      );
+    }
+    throw error;
+  }
+}
+
+function identity(head: ObjectHead): ArtifactIdentity {
+  return {
+    uri: head.uri,
+    bucket: head.bucket,
+    key: head.key,
+    etag: head.etag.replace(/^"|"$/g, ''),
+    ...(head.versionId ? { versionId: head.versionId } : {}),
+    sizeBytes: head.sizeBytes,
+    ...(head.lastModified ? { lastModified: head.lastModified } : {}),
+  };
+}
+
+function hex(bytes: Buffer): string {
+  return bytes.length === 0 ? '(nothing)' : [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+}
