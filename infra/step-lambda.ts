@@ -69,7 +69,8 @@ export class StepLambda extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
-      environment: props.environment,
+      // Stack traces in the logs point at the TypeScript sources through the bundled source map.
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: `${PROJECT_ROOT}/package-lock.json`,
       bundling: {

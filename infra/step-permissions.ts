@@ -45,18 +45,25 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
         ...p.kms(c.kmsKey, 'readWrite'),
       ];
     case 'create-model':
-      return [...p.sageMakerCreate('CreateModel', 'model'), p.sageMakerRead(['DescribeModel'], ['model']), p.passRole()];
+      // Describe + ListTags: a retry finds the model it created (its execution tag) and carries on.
+      return [
+        ...p.sageMakerCreate('CreateModel', 'model'),
+        p.sageMakerRead(['DescribeModel', 'ListTags'], ['model']),
+        p.passRole(),
+      ];
     case 'create-endpoint-config':
       return [
         ...p.sageMakerCreate('CreateEndpointConfig', 'endpoint-config'),
-        p.sageMakerRead(['DescribeEndpointConfig'], ['endpoint-config']),
+        p.sageMakerRead(['DescribeEndpointConfig', 'ListTags'], ['endpoint-config']),
         ...(c.kmsKey ? [p.kmsActions(c.kmsKey, ['kms:DescribeKey'])] : []),
       ];
     case 'deploy-endpoint':
       return [
         ...p.sageMakerCreate('CreateEndpoint', 'endpoint', ['endpoint-config']),
         p.sageMakerTagged(['UpdateEndpoint'], ['endpoint', 'endpoint-config']),
-        p.sageMakerRead(['DescribeEndpoint', 'DescribeEndpointConfig'], ['endpoint', 'endpoint-config']),
+        // Records the previous config on the new (pipeline-tagged) config, for Rollback and redrives.
+        p.sageMakerTagged(['AddTags'], ['endpoint-config']),
+        p.sageMakerRead(['DescribeEndpoint', 'DescribeEndpointConfig', 'ListTags'], ['endpoint', 'endpoint-config']),
         ...p.volumeKeyGrant(),
       ];
     case 'describe-endpoint':
@@ -80,7 +87,10 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
     case 'compare-to-baseline':
       return [
         p.s3Read(c.artifactsBucket, 'async-outputs/*'),
+        // The baseline object, or the payload to send a reference endpoint.
         p.s3Read(c.modelsBucket, '*'),
+        p.s3List(c.artifactsBucket),
+        p.s3List(c.modelsBucket),
         p.s3Write(c.artifactsBucket, 'reports/*'),
         // A baseline may come from a reference endpoint, invoked in real time.
         p.sageMakerInvoke('InvokeEndpoint'),
