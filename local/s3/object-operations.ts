@@ -1,0 +1,186 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { checksumHeader } from '../protocols/checksums';
+import { readXmlBody, requestIdHeaders, sendEmpty, sendXml } from '../protocols/rest-xml';
+import type { XmlElement } from '../protocols/xml';
+import { copySource } from './address';
+import { header, type S3Call, type S3Operation } from './call';
+import { s3Errors } from './errors';
+import { assertKey, assertBucketName } from './names';
+import { assertReadConditions, attributesFromHeaders, objectHeaders } from './object-headers';
+import { resolveRange } from './range';
+import { BodyVerifier, receiveBody } from './receive-body';
+import type { ObjectMeta, WriteConditions } from './store';
+
+/** The conditional-write headers of a PutObject/CopyObject/CompleteMultipartUpload; S3 only implements `If-None-Match: *`. */
+export function writeConditions(call: S3Call): WriteConditions {
+  const ifNoneMatch = header(call, 'if-none-match');
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw s3Errors.notImplemented('If-None-Match other than *');
+  return { ifMatch: header(call, 'if-match'), ifNoneMatch };
+}
+
+/** Fails a conditional write before its body is read when the outcome is already certain (it is re-checked at commit). */
+export function precheckWrite(call: S3Call, conditions: WriteConditions): void {
+  if (conditions.ifNoneMatch !== undefined && call.store.head(call.bucket, call.key)) throw s3Errors.preconditionFailed('If-None-Match');
+}
+
+function writeResultHeaders(meta: ObjectMeta): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { etag: meta.etag };
+  if (meta.checksum) {
+    headers[checksumHeader(meta.checksum.algorithm)] = meta.checksum.value;
+    headers['x-amz-checksum-type'] = meta.checksum.type;
+  }
+  return headers;
+}
+
+export const putObject: S3Operation = async (call) => {
+  const { req, res, ctx, bucket, key, store } = call;
+  store.bucket(bucket);
+  assertKey(key);
+  const attributes = attributesFromHeaders(req.headers);
+  const conditions = writeConditions(call);
+  precheckWrite(call, conditions);
+  const body = await receiveBody(req, store.tempPath());
+  const meta = await store
+    .commit(bucket, key, { tempPath: body.tempPath, size: body.size, etag: `"${body.md5Hex}"`, checksum: body.checksum }, attributes, conditions)
+    .catch(async (error) => {
+      await rm(body.tempPath, { force: true });
+      throw error;
+    });
+  call.created(bucket, meta);
+  sendEmpty(res, ctx, 200, writeResultHeaders(meta));
+};
+
+/** GetObject and HeadObject: conditions, a Range (206/416), the stored headers, and for GET the bytes, streamed. */
+export const getObject: S3Operation = async ({ req, res, ctx, bucket, key, store, query }) => {
+  assertKey(key);
+  const isHead = req.method === 'HEAD';
+  // GET opens the file first and answers from the metadata that came with it, so a concurrent replace cannot mix versions.
+  const opened = isHead ? undefined : await store.open(bucket, key);
+  const meta = opened?.meta ?? store.head(bucket, key);
+  try {
+    if (!meta) throw s3Errors.noSuchKey(key);
+    try {
+      assertReadConditions(req.headers, meta);
+    } catch (error) {
+      // A 304 still tells the client which version it has.
+      if ((error as { status?: number }).status === 304) res.setHeader('etag', meta.etag);
+      throw error;
+    }
+    const range = resolveRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, meta.size);
+    const wantsChecksum = String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED';
+    const headers = objectHeaders(meta, query, { withChecksum: wantsChecksum && !range });
+    const start = range?.start ?? 0;
+    const end = range?.end ?? meta.size - 1;
+    const length = meta.size === 0 ? 0 : end - start + 1;
+    if (range) headers['content-range'] = `bytes ${start}-${end}/${meta.size}`;
+    if (!opened || length === 0) {
+      await opened?.handle.close();
+      sendEmpty(res, ctx, range ? 206 : 200, { ...headers, 'content-length': length });
+      return;
+    }
+    res.writeHead(range ? 206 : 200, { ...requestIdHeaders(ctx), ...headers, 'content-length': length });
+    await pipeline(opened.handle.createReadStream({ start, end }), res).catch(() => {
+      // The client went away mid-download; nothing to tell it.
+      res.destroy();
+    });
+  } catch (error) {
+    await opened?.handle.close().catch(() => undefined);
+    throw error;
+  }
+};
+
+export const deleteObject: S3Operation = async ({ req, res, ctx, bucket, key, store }) => {
+  store.bucket(bucket);
+  assertKey(key);
+  const ifMatch = typeof req.headers['if-match'] === 'string' ? req.headers['if-match'] : undefined;
+  await store.delete(bucket, key, { ifMatch });
+  sendEmpty(res, ctx, 204);
+};
+
+/** DeleteObjects: up to 1,000 keys from a `<Delete>` document whose Content-MD5 or checksum must match. */
+export const deleteObjects: S3Operation = async ({ req, res, ctx, bucket, store }) => {
+  store.bucket(bucket);
+  const verifier = new BodyVerifier(req.headers);
+  const hasDigest = Object.keys(req.headers).some((name) => name === 'content-md5' || name.startsWith('x-amz-checksum-'));
+  if (!hasDigest) throw s3Errors.invalidRequest('Missing required header for this request: Content-MD5');
+  const { raw, xml } = await readXmlBody(req, ['Object']);
+  verifier.update(raw);
+  verifier.finish({});
+  const document = xml.Delete as { Object?: unknown[]; Quiet?: unknown } | undefined;
+  const objects = document?.Object;
+  if (typeof document !== 'object' || document === null || !Array.isArray(objects) || objects.length === 0 || objects.length > 1000) {
+    throw s3Errors.malformedXml();
+  }
+  const keys = objects.map((o) => (typeof o === 'object' && o !== null ? (o as { Key?: unknown }).Key : undefined));
+  if (keys.some((k) => typeof k !== 'string')) throw s3Errors.malformedXml();
+  const quiet = String(document.Quiet ?? '').trim() === 'true';
+  const deleted: XmlElement[] = [];
+  const errors: XmlElement[] = [];
+  for (const key of keys as string[]) {
+    try {
+      assertKey(key);
+      await store.delete(bucket, key);
+      if (!quiet) deleted.push({ Key: key });
+    } catch (error) {
+      const e = error as { name?: string; message?: string };
+      errors.push({ Key: key, Code: e.name ?? 'InternalError', Message: e.message ?? String(error) });
+    }
+  }
+  sendXml(res, ctx, 'DeleteResult', { Deleted: deleted, Error: errors });
+};
+
+/** CopyObject: server-side, streamed from the source's file to a new one; metadata copied or replaced. */
+export const copyObject: S3Operation = async (call) => {
+  const { req, res, ctx, bucket, key, store } = call;
+  store.bucket(bucket);
+  assertKey(key);
+  const source = copySource(String(req.headers['x-amz-copy-source']));
+  assertBucketName(source.bucket);
+  assertKey(source.key);
+  const directive = String(req.headers['x-amz-metadata-directive'] ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') {
+    throw s3Errors.invalidArgument('Unknown metadata directive.', 'x-amz-metadata-directive', directive);
+  }
+  if (source.bucket === bucket && source.key === key && directive === 'COPY') {
+    throw s3Errors.invalidRequest(
+      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+    );
+  }
+  const conditions = writeConditions(call);
+  precheckWrite(call, conditions);
+  const { meta: sourceMeta, handle } = await store.open(source.bucket, source.key);
+  const tempPath = store.tempPath();
+  const md5 = createHash('md5');
+  try {
+    assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
+    await pipeline(
+      handle.createReadStream(),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          md5.update(chunk);
+          yield chunk;
+        }
+      },
+      createWriteStream(tempPath),
+    );
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(tempPath, { force: true });
+    throw error;
+  }
+  const attributes =
+    directive === 'REPLACE'
+      ? attributesFromHeaders(req.headers)
+      : { contentType: sourceMeta.contentType, metadata: sourceMeta.metadata, headers: sourceMeta.headers };
+  const staged = { tempPath, size: sourceMeta.size, etag: `"${md5.digest('hex')}"`, checksum: sourceMeta.checksum?.type === 'FULL_OBJECT' ? sourceMeta.checksum : undefined };
+  const meta = await store.commit(bucket, key, staged, attributes, conditions).catch(async (error) => {
+    await rm(tempPath, { force: true });
+    throw error;
+  });
+  call.created(bucket, meta);
+  sendXml(res, ctx, 'CopyObjectResult', { ETag: meta.etag, LastModified: meta.lastModified }, writeResultHeaders(meta));
+};

@@ -1,0 +1,130 @@
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { sendRestXmlError } from '../protocols/rest-xml';
+import type { RequestContext, ServiceModule } from '../service';
+import { isVirtualHostRequest, s3Address } from './address';
+import * as buckets from './bucket-operations';
+import type { S3Call, S3Operation } from './call';
+import { s3Errors } from './errors';
+import * as multipart from './multipart-operations';
+import { MultipartStore } from './multipart-store';
+import { assertKey } from './names';
+import * as objects from './object-operations';
+import { S3Store, type BucketRecord, type ObjectMeta } from './store';
+
+export interface ObjectCreatedEvent {
+  bucket: string;
+  key: string;
+  size: number;
+  /** Quoted, as in the ETag header. */
+  etag: string;
+}
+
+export interface S3ServiceOptions {
+  dataDir: string;
+  /** Called after PutObject, CopyObject and CompleteMultipartUpload succeed (the local EventBridge trigger). */
+  onObjectCreated?: (event: ObjectCreatedEvent) => void;
+}
+
+/** What other parts of the embedded AWS may read or prepare in-process, without HTTP. */
+export interface S3Service extends ServiceModule {
+  /** Creates a bucket unless it exists (start-up of `aep local up`). */
+  ensureBucket(bucket: string, region?: string): Promise<BucketRecord>;
+  /** An object's metadata, or undefined (NoSuchBucket if the bucket is missing). */
+  headObject(bucket: string, key: string): ObjectMeta | undefined;
+  /** An object's bytes as a stream (NoSuchBucket / NoSuchKey). */
+  readObject(bucket: string, key: string): Promise<Readable>;
+  /** Keys under a prefix, in S3's order. */
+  listKeys(bucket: string, prefix?: string): string[];
+}
+
+/** S3 sub-resources (`?acl`, `?tagging`, …) the embedded S3 does not implement: answered NotImplemented, never misread. */
+const UNSUPPORTED_SUBRESOURCES = [
+  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory', 'legal-hold',
+  'lifecycle', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus',
+  'publicAccessBlock', 'replication', 'requestPayment', 'restore', 'retention', 'select', 'tagging', 'torrent',
+  'versioning', 'versions', 'website',
+];
+
+/** Picks the operation from method, bucket/key presence and sub-resources, as S3's REST API defines them. */
+function resolveOperation(req: IncomingMessage, bucket: string, key: string, query: URLSearchParams): S3Operation {
+  const method = req.method ?? 'GET';
+  const unsupported = UNSUPPORTED_SUBRESOURCES.find((name) => query.has(name));
+  if (unsupported) throw s3Errors.notImplemented(`?${unsupported}`);
+  if (bucket === '') {
+    if (method === 'GET') return buckets.listBuckets;
+    throw s3Errors.methodNotAllowed(method, 'SERVICE');
+  }
+  if (key === '') {
+    if (method === 'PUT') return buckets.createBucket;
+    if (method === 'HEAD') return buckets.headBucket;
+    if (method === 'DELETE') return buckets.deleteBucket;
+    if (method === 'POST' && query.has('delete')) return objects.deleteObjects;
+    if (method === 'GET') {
+      if (query.has('location')) return buckets.getBucketLocation;
+      if (query.has('uploads')) throw s3Errors.notImplemented('ListMultipartUploads');
+      return query.get('list-type') === '2' ? buckets.listObjectsV2 : buckets.listObjects;
+    }
+    throw s3Errors.methodNotAllowed(method, 'BUCKET');
+  }
+  const isPart = query.has('uploadId');
+  if (method === 'PUT') {
+    if (isPart && req.headers['x-amz-copy-source']) throw s3Errors.notImplemented('UploadPartCopy');
+    if (isPart || query.has('partNumber')) return multipart.uploadPart;
+    return req.headers['x-amz-copy-source'] ? objects.copyObject : objects.putObject;
+  }
+  if (method === 'GET') return isPart ? multipart.listParts : objects.getObject;
+  if (method === 'HEAD') return objects.getObject;
+  if (method === 'DELETE') return isPart ? multipart.abortMultipartUpload : objects.deleteObject;
+  if (method === 'POST') {
+    if (query.has('uploads')) return multipart.createMultipartUpload;
+    if (isPart) return multipart.completeMultipartUpload;
+  }
+  throw s3Errors.methodNotAllowed(method, 'OBJECT');
+}
+
+/**
+ * The embedded S3 (REST-XML, path-style `/bucket/key` or virtual-hosted `bucket.localhost`), speaking S3's wire format
+ * to the SDK v3, the AWS CLI and boto3. It claims requests signed for `s3`, virtual-hosted requests, and — being the
+ * only REST service without a signature scheme of its own — any other unsigned request outside the `/_aep/` admin paths.
+ */
+export function createS3Service(options: S3ServiceOptions): S3Service {
+  const store = new S3Store(options.dataDir);
+  const uploads = new MultipartStore(options.dataDir);
+  const created = (bucket: string, meta: ObjectMeta) => {
+    try {
+      options.onObjectCreated?.({ bucket, key: meta.key, size: meta.size, etag: meta.etag });
+    } catch (error) {
+      // A failing listener must not turn a stored object into a failed request.
+      console.error(`aep local s3: onObjectCreated listener failed for s3://${bucket}/${meta.key}:`, error);
+    }
+  };
+
+  return {
+    name: 's3',
+    handles(req: IncomingMessage, ctx: RequestContext): boolean {
+      if (ctx.signingName) return ctx.signingName === 's3';
+      if (isVirtualHostRequest(req)) return true;
+      return !ctx.url.pathname.startsWith('/_aep/') && req.headers['x-amz-target'] === undefined && !ctx.url.searchParams.has('Action');
+    },
+    async handle(req, res, ctx) {
+      try {
+        const { bucket, key } = s3Address(req);
+        const call: S3Call = { req, res, ctx, bucket, key, query: ctx.url.searchParams, store, uploads, created };
+        await resolveOperation(req, bucket, key, ctx.url.searchParams)(call);
+      } catch (error) {
+        sendRestXmlError(req, res, error, ctx);
+      }
+    },
+    async ensureBucket(bucket, region = process.env.AWS_REGION ?? 'us-east-1') {
+      return store.hasBucket(bucket) ? store.bucket(bucket) : store.createBucket(bucket, region);
+    },
+    headObject: (bucket, key) => store.head(bucket, key),
+    async readObject(bucket, key) {
+      assertKey(key);
+      const { handle } = await store.open(bucket, key);
+      return handle.createReadStream();
+    },
+    listKeys: (bucket, prefix = '') => store.sortedKeys(bucket).filter((key) => key.startsWith(prefix)),
+  };
+}

@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ensureDir, hashedName, KeyedMutex, listDirSync, readJsonFileSync, writeFileAtomic } from '../data-dir';
+import { CHECKSUM_ALGORITHMS } from '../protocols/checksums';
+import { s3Errors } from './errors';
+import { assertBucketName, compareKeys } from './names';
+
+const bucketRecordSchema = z.object({ name: z.string(), creationDate: z.string(), region: z.string() });
+export type BucketRecord = z.infer<typeof bucketRecordSchema>;
+
+export const storedChecksumSchema = z.object({
+  algorithm: z.enum(CHECKSUM_ALGORITHMS),
+  value: z.string(),
+  type: z.enum(['FULL_OBJECT', 'COMPOSITE']),
+});
+export type StoredChecksum = z.infer<typeof storedChecksumSchema>;
+
+/** What S3 keeps about an object besides its bytes; the sidecar JSON next to the data file. */
+const objectMetaSchema = z.object({
+  key: z.string(),
+  size: z.number().int().min(0),
+  /** Quoted, as S3 sends it: `"<md5>"` or `"<md5-of-md5s>-<parts>"`. */
+  etag: z.string(),
+  lastModified: z.string(),
+  contentType: z.string(),
+  /** User metadata (`x-amz-meta-*`), names lower-cased without the prefix. */
+  metadata: z.record(z.string(), z.string()),
+  /** Stored representation headers: content-encoding, content-disposition, cache-control, content-language, expires. */
+  headers: z.record(z.string(), z.string()),
+  checksum: storedChecksumSchema.optional(),
+  partsCount: z.number().int().optional(),
+  /** The data file's name in the bucket's object directory; a name this store made, never the key. */
+  dataFile: z.string().regex(/^[0-9a-f]{64}\.[0-9a-f-]{36}\.data$/),
+});
+export type ObjectMeta = z.infer<typeof objectMetaSchema>;
+
+/** Content-type, user metadata and representation headers given on a write. */
+export type ObjectAttributes = Pick<ObjectMeta, 'contentType' | 'metadata' | 'headers'>;
+
+/** A body already on disk in the temp dir, waiting to become an object. */
+export interface StagedObject {
+  tempPath: string;
+  size: number;
+  etag: string;
+  checksum?: StoredChecksum;
+  partsCount?: number;
+}
+
+/** S3 conditional-write headers; both are checked atomically with the write. */
+export interface WriteConditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+}
+
+interface Bucket {
+  record: BucketRecord;
+  objects: Map<string, ObjectMeta>;
+  sorted?: string[];
+}
+
+const unquote = (etag: string) => etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+
+/** True when an `If-Match`/`If-None-Match` value (a list of ETags or `*`) names `etag`. */
+export function etagMatches(header: string, etag: string): boolean {
+  return header.split(',').some((candidate) => candidate.trim() === '*' || unquote(candidate) === unquote(etag));
+}
+
+/**
+ * The buckets and objects of the embedded S3, on disk under `<dataDir>/s3/`:
+ *   buckets/<bucket>.json                   bucket record
+ *   objects/<bucket>/<sha256(key)>.json     object metadata (key, size, etag, …), replaced atomically
+ *   objects/<bucket>/<sha256(key)>.<id>.data the bytes; a new file per write, the sidecar names the live one
+ *   tmp/                                     bodies being received
+ * The sidecar's rename is the commit point, so a crash leaves the old object or the new one, never a mix.
+ * Metadata is also indexed in memory; bodies never are.
+ */
+export class S3Store {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly locks = new KeyedMutex();
+  private readonly root: string;
+  readonly tempDir: string;
+
+  constructor(dataDir: string) {
+    this.root = join(dataDir, 's3');
+    this.tempDir = join(this.root, 'tmp');
+    rmSync(this.tempDir, { recursive: true, force: true });
+    ensureDir(this.tempDir);
+    ensureDir(join(this.root, 'buckets'));
+    ensureDir(join(this.root, 'objects'));
+    this.load();
+  }
+
+  /** A fresh path in the temp dir, on the same file system as the objects so a rename commits it. */
+  tempPath(): string {
+    return join(this.tempDir, randomUUID());
+  }
+
+  listBuckets(): BucketRecord[] {
+    return [...this.buckets.values()].map((b) => b.record).sort((a, b) => compareKeys(a.name, b.name));
+  }
+
+  bucket(name: string): BucketRecord {
+    return this.requireBucket(name).record;
+  }
+
+  hasBucket(name: string): boolean {
+    return this.buckets.has(name);
+  }
+
+  async createBucket(name: string, region: string): Promise<BucketRecord> {
+    assertBucketName(name);
+    if (this.buckets.has(name)) throw s3Errors.bucketAlreadyOwnedByYou(name);
+    const record: BucketRecord = { name, creationDate: new Date().toISOString(), region };
+    this.buckets.set(name, { record, objects: new Map() });
+    ensureDir(this.objectDir(name));
+    await writeFileAtomic(this.bucketFile(name), JSON.stringify(record));
+    return record;
+  }
+
+  async deleteBucket(name: string): Promise<void> {
+    const bucket = this.requireBucket(name);
+    if (bucket.objects.size > 0) throw s3Errors.bucketNotEmpty(name);
+    this.buckets.delete(name);
+    await rm(this.bucketFile(name), { force: true });
+    await rm(this.objectDir(name), { recursive: true, force: true });
+  }
+
+  /** The object's metadata; NoSuchBucket when the bucket is missing, undefined when the key is. */
+  head(bucket: string, key: string): ObjectMeta | undefined {
+    return this.requireBucket(bucket).objects.get(key);
+  }
+
+  /** All keys of a bucket in S3's listing order (UTF-8 byte order). */
+  sortedKeys(bucket: string): readonly string[] {
+    const b = this.requireBucket(bucket);
+    b.sorted ??= [...b.objects.keys()].sort(compareKeys);
+    return b.sorted;
+  }
+
+  /**
+   * Opens an object's bytes. The handle stays valid if the object is replaced meanwhile (the old file is only
+   * unlinked); a replace between reading the metadata and opening is retried.
+   */
+  async open(bucket: string, key: string): Promise<{ meta: ObjectMeta; handle: FileHandle }> {
+    for (let attempt = 0; ; attempt++) {
+      const meta = this.head(bucket, key);
+      if (!meta) throw s3Errors.noSuchKey(key);
+      try {
+        return { meta, handle: await open(join(this.objectDir(bucket), meta.dataFile), 'r') };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 2) throw error;
+      }
+    }
+  }
+
+  /**
+   * Makes a staged body the object at `key`, checking the write conditions and committing under the key's lock,
+   * so of two concurrent `If-None-Match: *` writes exactly one wins.
+   */
+  async commit(
+    bucket: string,
+    key: string,
+    staged: StagedObject,
+    attributes: ObjectAttributes,
+    conditions: WriteConditions = {},
+  ): Promise<ObjectMeta> {
+    return this.locks.run(`${bucket}/${key}`, async () => {
+      const b = this.requireBucket(bucket);
+      const current = b.objects.get(key);
+      assertWriteConditions(key, current, conditions);
+      const hash = hashedName(key);
+      const meta: ObjectMeta = {
+        key,
+        size: staged.size,
+        etag: staged.etag,
+        lastModified: new Date().toISOString(),
+        ...attributes,
+        checksum: staged.checksum,
+        partsCount: staged.partsCount,
+        dataFile: `${hash}.${randomUUID()}.data`,
+      };
+      const dir = this.objectDir(bucket);
+      await rename(staged.tempPath, join(dir, meta.dataFile));
+      await writeFileAtomic(join(dir, `${hash}.json`), JSON.stringify(meta));
+      if (!current) b.sorted = undefined;
+      b.objects.set(key, meta);
+      if (current) await rm(join(dir, current.dataFile), { force: true });
+      return meta;
+    });
+  }
+
+  /** Deletes a key (S3 deletes are idempotent); `If-Match` makes it conditional. Returns whether it existed. */
+  async delete(bucket: string, key: string, conditions: WriteConditions = {}): Promise<boolean> {
+    return this.locks.run(`${bucket}/${key}`, async () => {
+      const b = this.requireBucket(bucket);
+      const current = b.objects.get(key);
+      if (conditions.ifMatch !== undefined) assertWriteConditions(key, current, { ifMatch: conditions.ifMatch });
+      if (!current) return false;
+      const dir = this.objectDir(bucket);
+      await rm(join(dir, `${hashedName(key)}.json`), { force: true });
+      b.objects.delete(key);
+      b.sorted = undefined;
+      await rm(join(dir, current.dataFile), { force: true });
+      return true;
+    });
+  }
+
+  private requireBucket(name: string): Bucket {
+    const bucket = this.buckets.get(name);
+    if (!bucket) throw s3Errors.noSuchBucket(name);
+    return bucket;
+  }
+
+  private bucketFile(name: string): string {
+    return join(this.root, 'buckets', `${name}.json`);
+  }
+
+  private objectDir(name: string): string {
+    return join(this.root, 'objects', name);
+  }
+
+  /** Rebuilds the index from disk and removes what a crash left behind (data files no sidecar names, temp files). */
+  private load(): void {
+    for (const file of listDirSync(join(this.root, 'buckets'))) {
+      if (!file.endsWith('.json')) continue;
+      const record = readJsonFileSync(join(this.root, 'buckets', file), bucketRecordSchema);
+      if (!record || `${record.name}.json` !== file) continue;
+      const bucket: Bucket = { record, objects: new Map() };
+      this.buckets.set(record.name, bucket);
+      const dir = ensureDir(this.objectDir(record.name));
+      const entries = listDirSync(dir);
+      for (const entry of entries) {
+        if (!/^[0-9a-f]{64}\.json$/.test(entry)) continue;
+        const meta = readJsonFileSync(join(dir, entry), objectMetaSchema);
+        if (meta && `${hashedName(meta.key)}.json` === entry) bucket.objects.set(meta.key, meta);
+      }
+      const live = new Set([...bucket.objects.values()].map((m) => m.dataFile));
+      for (const entry of entries) {
+        if ((entry.endsWith('.data') && !live.has(entry)) || entry.endsWith('.tmp')) rmSync(join(dir, entry), { force: true });
+      }
+    }
+  }
+}
+
+/** S3's conditional-write rules: If-None-Match `*` fails when the key exists; If-Match fails on another ETag, 404 when absent. */
+function assertWriteConditions(key: string, current: ObjectMeta | undefined, conditions: WriteConditions): void {
+  if (conditions.ifNoneMatch !== undefined && current) throw s3Errors.preconditionFailed('If-None-Match');
+  if (conditions.ifMatch !== undefined) {
+    if (!current) throw s3Errors.noSuchKey(key);
+    if (!etagMatches(conditions.ifMatch, current.etag)) throw s3Errors.preconditionFailed('If-Match');
+  }
+}
