@@ -7,7 +7,7 @@ import { writeJUnit } from '../junit-report';
 import { createOutput } from '../output';
 import { addLocatorOptions, PipelineLocator } from '../pipeline-locator';
 import { summaryLines } from '../run-summary';
-import { startExecution } from '../start-execution';
+import { checkExecutionName, startExecution } from '../start-execution';
 import { pollIntervalFor, watchRun } from '../watch-run';
 
 interface DeployOptions {
@@ -58,6 +58,7 @@ async function deploy(options: DeployOptions & { artifactsBucket?: string }) {
   if (options.timeout && !options.wait) throw new UsageError('--timeout needs --wait');
   // Everything the user typed is checked before any call to AWS: bad input exits 2 with nothing started.
   const input = buildExecutionInput({ inputFile: options.input, sets: options.set, modelUri: options.modelUri, endpointName: options.endpointName });
+  if (options.name !== undefined) checkExecutionName(options.name);
   const connection = connect(options);
   const locator = new PipelineLocator(connection, options);
   const deadline = options.timeout ? Date.now() + options.timeout * 1000 : undefined;
