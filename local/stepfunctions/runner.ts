@@ -1,3 +1,4 @@
+import type { FaultInjector } from '../faults';
 import type { LocalFunction } from '../lambda/step-function';
 import type { DeployedDefinition } from './definition';
 import { HistoryTranslator, type HistoryEvent, type LibraryEvent } from './history';
@@ -45,6 +46,8 @@ export interface WorkflowRunnerOptions {
   /** The state machine's role, as ExecutionStarted reports it. */
   roleArn: string;
   warn?: (message: string) => void;
+  /** The embedded AWS's fault rules; `lambda` rules apply to Task invocations. */
+  faults?: FaultInjector;
 }
 
 const validDefinitions = new Set<string>();
@@ -74,7 +77,7 @@ export class WorkflowRunner {
     const run = laneContext.exit(() =>
       this.machine.run(execution.input as never, {
         overrides: {
-          taskResourceLocalHandlers: taskHandlers(definition.states, functionFor, journal) as never,
+          taskResourceLocalHandlers: taskHandlers(definition.states, functionFor, journal, this.options.faults) as never,
           ...scaledTiming(definition.states, waitScale),
         },
         noThrowOnAbort: true,

@@ -71,7 +71,8 @@ const pageSchema = z.object({ maxResults: z.number().int().optional(), nextToken
  * persist under `<dataDir>/stepfunctions`. Error codes and messages are AWS's.
  */
 export class StepFunctionsService implements ServiceModule {
-  readonly name = 'stepfunctions';
+  /** `states`, Step Functions' signing name: what fault rules and logs call this service. */
+  readonly name = 'states';
   private readonly protocol: ServiceModule;
   private readonly store: ExecutionStore;
   private readonly stateMachines = new Map<string, StateMachineEntry>();

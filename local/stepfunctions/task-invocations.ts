@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { LocalFunction } from '../lambda/step-function';
+import type { FaultInjector } from '../faults';
+import { LambdaFunctionError, type LocalFunction } from '../lambda/step-function';
 import type { StateInfo } from './definition';
 
 /** One call of a Task's function, as the history reports it. */
@@ -51,17 +52,26 @@ export const laneContext = new AsyncLocalStorage<Lane>();
 
 /**
  * The taskResourceLocalHandlers of one execution: every Task state calls the function its Resource names, and each
- * call is journaled for the history and remembered as its lane's latest state.
+ * call is journaled for the history and remembered as its lane's latest state. Fault rules for service `lambda`
+ * (operation: the state name) fail or stall the call as the Lambda service would (`Lambda.ServiceException`, …).
  */
 export function taskHandlers(
   states: Map<string, StateInfo>,
   functionFor: (resource: string) => LocalFunction,
   journal: InvocationJournal,
+  faults?: FaultInjector,
 ): Record<string, (input: unknown) => Promise<unknown>> {
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, state] of states) {
     if (state.Type !== 'Task' || !state.Resource) continue;
     const fn = functionFor(state.Resource);
+    const resource = state.Resource;
+    const invoke = async (payload: unknown) => {
+      const fault = faults?.check({ service: 'lambda', operation: stateName, resource });
+      if (fault && 'error' in fault) throw new LambdaFunctionError(fault.error.code, fault.error.message);
+      if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      return fn(payload);
+    };
     handlers[stateName] = (payload) => {
       const previous = laneContext.getStore();
       const lane: Lane = {
@@ -75,7 +85,7 @@ export function taskHandlers(
       laneContext.enterWith(lane);
       const invocation: Invocation = { stateName, inputText: JSON.stringify(payload ?? null), startedAt: Date.now() };
       journal.record(invocation);
-      return fn(payload).then(
+      return invoke(payload).then(
         (result) => {
           lane.result = result;
           invocation.outputText = JSON.stringify(result ?? null);

@@ -1,0 +1,161 @@
+import { resolve } from 'node:path';
+import type { DeploymentDefaults } from '../functions/lib/deployment-input';
+import { createAdminService } from './admin';
+import { Dispatcher } from './dispatcher';
+import type { FaultInjector } from './faults';
+import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
+import { stepFunction } from './lambda/step-function';
+import { loadLocalConfig, type LocalConfig } from './local-config';
+import { PIPELINE_RESOURCE_NAMES, pipelineResources, type PipelineResources } from './pipeline-resources';
+import { createS3Service, type S3Service } from './s3/service';
+import { createSageMakerService, type SageMakerService } from './sagemaker/service';
+import { createSageMakerRuntimeService, type SageMakerRuntimeService } from './sagemaker-runtime/service';
+import { loadPipelineDefinition } from './stepfunctions/definition';
+import { WorkflowRunner } from './stepfunctions/runner';
+import { StepFunctionsService } from './stepfunctions/service';
+import { modelUploadTrigger } from './trigger';
+
+export const DEFAULT_PORT = 4566;
+export const DEFAULT_DATA_DIR = '.aep';
+
+export interface EmbeddedAwsOptions {
+  /** Default AEP_PORT, else 4566; 0 picks a free port. */
+  port?: number;
+  /** Default AEP_DATA_DIR, else `.aep` in the working directory. */
+  dataDir?: string;
+  /** aep.local.json (image → command); default `./aep.local.json` when present. */
+  configPath?: string;
+  /** An already-loaded local config (tests); wins over configPath. */
+  config?: LocalConfig;
+  /** Multiplies every Wait and retry interval of the pipeline; default AEP_LOCAL_WAIT_SCALE, else 1. */
+  waitScale?: number;
+  /** Default AWS_REGION, else us-east-1. */
+  region?: string;
+  /** The stack's deployment defaults (DEPLOYMENT_DEFAULTS of every step); default none. */
+  defaults?: DeploymentDefaults;
+  /** Where the embedded AWS reports what it does (trigger starts, interrupted executions). Default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedAws {
+  /** http://127.0.0.1:<port>: the endpoint URL for the SDKs, the AWS CLI and boto3. */
+  url: string;
+  region: string;
+  dataDir: string;
+  waitScale: number;
+  /** The pipeline's buckets, topics and state machine. */
+  names: PipelineResources;
+  /** The service modules, for in-process inspection (tests, `npm start`). */
+  services: {
+    s3: S3Service;
+    sagemaker: SageMakerService;
+    sagemakerRuntime: SageMakerRuntimeService;
+    stepFunctions: StepFunctionsService;
+  };
+  faults: FaultInjector;
+  /** Stops executions, model processes and the server, and restores the process environment. */
+  close(): Promise<void>;
+}
+
+export class EmbeddedAwsStartError extends Error {
+  override readonly name = 'EmbeddedAwsStartError';
+}
+
+/**
+ * Starts the embedded AWS: one server on 127.0.0.1 with every service module, the pipeline's buckets, topics and
+ * state machine ready (`aep-deploy-async-endpoint`, running statemachines/deploy-async-endpoint.asl.json with the
+ * functions/<step> handlers in this process), and the S3 → Step Functions trigger of the models bucket.
+ * The step handlers read process.env, so the environment the stack gives them (and AWS_ENDPOINT_URL = this
+ * server) is set for the whole process while the embedded AWS runs.
+ */
+export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promise<EmbeddedAws> {
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const dataDir = resolve(options.dataDir ?? process.env.AEP_DATA_DIR ?? DEFAULT_DATA_DIR);
+  const port = options.port ?? numberSetting('AEP_PORT', DEFAULT_PORT);
+  const waitScale = options.waitScale ?? numberSetting('AEP_LOCAL_WAIT_SCALE', 1);
+  if (!(waitScale > 0) || !Number.isFinite(waitScale)) {
+    throw new EmbeddedAwsStartError(`The wait scale must be a positive number (got ${waitScale}); 1 keeps AWS's timing, 0.01 makes waits 100× shorter`);
+  }
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const config = options.config ?? loadLocalConfig(options.configPath);
+  const names = pipelineResources(region);
+  const dispatcher = new Dispatcher(region);
+
+  const stepFunctions = new StepFunctionsService({ dataDir, region, warn: log });
+  const definition = loadPipelineDefinition(region);
+  const runner = new WorkflowRunner({
+    definition,
+    functionFor: (arn) => stepFunction(arn),
+    waitScale,
+    roleArn: names.stateMachineRoleArn,
+    faults: dispatcher.faults,
+    warn: log,
+  });
+  stepFunctions.createStateMachine({ name: PIPELINE_RESOURCE_NAMES.stateMachine, definition, runner, roleArn: names.stateMachineRoleArn });
+
+  const s3 = createS3Service({
+    dataDir,
+    onObjectCreated: modelUploadTrigger({
+      modelsBucket: names.modelsBucket,
+      stateMachineArn: names.stateMachineArn,
+      startExecution: (request) => stepFunctions.startExecution(request),
+      log,
+    }),
+  });
+  const sagemaker = createSageMakerService({ dataDir, endpointUrl: () => dispatcher.url, config });
+  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, region });
+
+  // First match serves: S3 claims every unsigned path-style request, so it goes last.
+  dispatcher
+    .register(createAdminService(dispatcher.faults))
+    .register(stepFunctions)
+    .register(sagemaker)
+    .register(sagemakerRuntime)
+    .register(s3);
+
+  let url: string;
+  try {
+    url = await dispatcher.listen(port);
+  } catch (error) {
+    await dispatcher.close().catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new EmbeddedAwsStartError(
+        `Port ${port} on 127.0.0.1 is already in use (another \`aep local up\`, or LocalStack?): stop it, or pick another port with --port / AEP_PORT (0 = any free port)`,
+      );
+    }
+    throw error;
+  }
+  const restoreEnvironment = installFunctionEnvironment(pipelineFunctionEnvironment(names, options.defaults), url, region);
+
+  await s3.ensureBucket(names.modelsBucket, region);
+  await s3.ensureBucket(names.artifactsBucket, region);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    region,
+    dataDir,
+    waitScale,
+    names,
+    services: { s3, sagemaker, sagemakerRuntime, stepFunctions },
+    faults: dispatcher.faults,
+    close() {
+      closing ??= (async () => {
+        // Executions first (they call the other services), then the modules (model processes) and the server.
+        await stepFunctions.close();
+        await dispatcher.close();
+        restoreEnvironment();
+      })();
+      return closing;
+    },
+  };
+}
+
+function numberSetting(variable: string, fallback: number): number {
+  const raw = process.env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new EmbeddedAwsStartError(`${variable}=${raw} is not a number`);
+  return value;
+}

@@ -1,0 +1,74 @@
+import { startEmbeddedAws, type EmbeddedAws, type EmbeddedAwsOptions } from './embedded-aws';
+
+export type LocalUpOptions = Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'>;
+
+/** Where `aep local up` writes, and what stops it (tests pass their own). */
+export interface LocalUpIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Emits 'SIGINT' / 'SIGTERM'; default the process. */
+  signals?: Pick<NodeJS.EventEmitter, 'once' | 'off'>;
+  /** Called once the embedded AWS is up (tests use it to reach it). */
+  onReady?(aws: EmbeddedAws): void;
+}
+
+const defaultIo: LocalUpIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/**
+ * `aep local up`: starts the embedded AWS with the pipeline's state machine, buckets and topics, prints how to reach
+ * them, and runs until SIGINT or SIGTERM, then shuts down cleanly — executions closed, every model process stopped.
+ * Resolves with the exit code: 0 after a clean shutdown, 1 when it could not start.
+ */
+export async function runLocalUp(options: LocalUpOptions = {}, io: LocalUpIo = defaultIo): Promise<number> {
+  let aws: EmbeddedAws;
+  try {
+    aws = await startEmbeddedAws({ ...options, log: io.err });
+  } catch (error) {
+    io.err(`aep local up: ${(error as Error).message}`);
+    return 1;
+  }
+  for (const line of describeEmbeddedAws(aws)) io.out(line);
+  io.onReady?.(aws);
+
+  const signals = io.signals ?? process;
+  const signal = await new Promise<string>((resolve) => {
+    const stop = (name: string) => () => {
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
+      resolve(name);
+    };
+    const onInt = stop('SIGINT');
+    const onTerm = stop('SIGTERM');
+    signals.once('SIGINT', onInt);
+    signals.once('SIGTERM', onTerm);
+  });
+  io.out(`${signal}: stopping executions and model processes…`);
+  await aws.close();
+  io.out('Embedded AWS stopped.');
+  return 0;
+}
+
+/** What `aep local up` prints once it is listening: the URL, the names, and how to point the tools at it. */
+export function describeEmbeddedAws(aws: EmbeddedAws): string[] {
+  const n = aws.names;
+  return [
+    `aep embedded AWS listening on ${aws.url} (region ${aws.region})`,
+    `  data dir             ${aws.dataDir}`,
+    `  models bucket        s3://${n.modelsBucket}  (upload models/<endpoint>/<version>/model.tar.gz to deploy)`,
+    `  artifacts bucket     s3://${n.artifactsBucket}`,
+    `  state machine        ${n.stateMachineArn}`,
+    `  async success topic  ${n.asyncSuccessTopicArn}`,
+    `  async error topic    ${n.asyncErrorTopicArn}`,
+    `  deployment events    ${n.deploymentEventsTopicArn}`,
+    ...(aws.waitScale === 1 ? [] : [`  wait scale           ${aws.waitScale} (pipeline waits and retries × ${aws.waitScale})`]),
+    '',
+    `Point the AWS CLI, boto3 and the SDKs at it:  export AWS_ENDPOINT_URL=${aws.url}`,
+    `  aws s3 cp deploy.json s3://${n.modelsBucket}/models/recommender/v1/deploy.json`,
+    `  aws s3 cp model.tar.gz s3://${n.modelsBucket}/models/recommender/v1/model.tar.gz`,
+    `  aws stepfunctions list-executions --state-machine-arn ${n.stateMachineArn}`,
+    'Press Ctrl+C to stop.',
+  ];
+}
