@@ -145,7 +145,7 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 /** `promise`'s value, or undefined after `ms` — without leaving a timer behind either way. */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)));
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   try {
     return await Promise.race([promise, timeout]);
   } finally {
