@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { DeploymentDefaults } from '../functions/lib/deployment-input';
 import { createAdminService } from './admin';
 import { Dispatcher } from './dispatcher';
@@ -10,6 +11,8 @@ import { PIPELINE_RESOURCE_NAMES, pipelineResources, type PipelineResources } fr
 import { createS3Service, type S3Service } from './s3/service';
 import { createSageMakerService, type SageMakerService } from './sagemaker/service';
 import { createSageMakerRuntimeService, type SageMakerRuntimeService } from './sagemaker-runtime/service';
+import { createSnsService, type SnsService } from './sns/service';
+import { createStsService } from './sts/service';
 import { loadPipelineDefinition } from './stepfunctions/definition';
 import { WorkflowRunner } from './stepfunctions/runner';
 import { StepFunctionsService } from './stepfunctions/service';
@@ -50,6 +53,7 @@ export interface EmbeddedAws {
     s3: S3Service;
     sagemaker: SageMakerService;
     sagemakerRuntime: SageMakerRuntimeService;
+    sns: SnsService;
     stepFunctions: StepFunctionsService;
   };
   faults: FaultInjector;
@@ -104,6 +108,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
   });
   const sagemaker = createSageMakerService({ dataDir, endpointUrl: () => dispatcher.url, config });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, region });
+  const sns = createSnsService({ dataDir });
 
   // First match serves: S3 claims every unsigned path-style request, so it goes last.
   dispatcher
@@ -111,6 +116,8 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     .register(stepFunctions)
     .register(sagemaker)
     .register(sagemakerRuntime)
+    .register(sns)
+    .register(createStsService())
     .register(s3);
 
   let url: string;
@@ -130,6 +137,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
 
   await s3.ensureBucket(names.modelsBucket, region);
   await s3.ensureBucket(names.artifactsBucket, region);
+  await createTopics(url, region);
 
   let closing: Promise<void> | undefined;
   return {
@@ -138,7 +146,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     dataDir,
     waitScale,
     names,
-    services: { s3, sagemaker, sagemakerRuntime, stepFunctions },
+    services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions },
     faults: dispatcher.faults,
     close() {
       closing ??= (async () => {
@@ -150,6 +158,19 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       return closing;
     },
   };
+}
+
+/** The pipeline's topics, made through the SNS API itself (CreateTopic is idempotent, so a restart keeps them). */
+async function createTopics(url: string, region: string): Promise<void> {
+  const client = new SNSClient({ endpoint: url, region, credentials: { accessKeyId: 'aep-local', secretAccessKey: 'aep-local' } });
+  try {
+    const n = PIPELINE_RESOURCE_NAMES;
+    for (const name of [n.asyncSuccessTopic, n.asyncErrorTopic, n.deploymentEventsTopic]) {
+      await client.send(new CreateTopicCommand({ Name: name }));
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 function numberSetting(variable: string, fallback: number): number {
