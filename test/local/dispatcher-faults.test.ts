@@ -46,7 +46,7 @@ describe('Dispatcher', () => {
     expect(await (await call('SageMaker.ListModels')).json()).toEqual({ Models: [] });
     const unknown = await call('SageMaker.Nope');
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).__type).toBe('UnknownOperationException');
+    expect(((await unknown.json()) as { __type: string }).__type).toBe('UnknownOperationException');
   });
 
   it('injects faults set over the admin route, in the service wire shape, until cleared', async () => {
@@ -66,6 +66,6 @@ describe('Dispatcher', () => {
   it('rejects a malformed fault rule with a validation error', async () => {
     const bad = await fetch(`${url}/_aep/faults`, { method: 'POST', body: JSON.stringify({ rate: 3 }) });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).__type).toBe('ValidationException');
+    expect(((await bad.json()) as { __type: string }).__type).toBe('ValidationException');
   });
 });
