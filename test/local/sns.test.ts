@@ -1,0 +1,137 @@
+import {
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTopicsCommand,
+  PublishCommand,
+  SetTopicAttributesCommand,
+  SNSClient,
+  SNSServiceException,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { createSnsService, type SnsService } from '../../local/sns/service';
+import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
+
+let aws: LocalAws;
+let service: SnsService;
+let sns: SNSClient;
+
+beforeAll(async () => {
+  aws = await startLocalAws((dataDir) => [(service = createSnsService({ dataDir }))]);
+  sns = new SNSClient(localClientConfig(aws.url));
+});
+afterAll(async () => {
+  sns.destroy();
+  await aws.close();
+});
+
+/** The SDK names Query errors by their modelled exception (wire code `NotFound` → NotFoundException). */
+async function failure(promise: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!(error instanceof SNSServiceException)) throw error;
+    return { code: error.name, status: error.$metadata.httpStatusCode ?? 0, message: error.message };
+  }
+  throw new Error('expected the call to fail');
+}
+
+test('CreateTopic is idempotent and names the topic with a local ARN; ListTopics and DeleteTopic', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'deployments', Tags: [{ Key: 'team', Value: 'ml' }] }));
+  expect(TopicArn).toBe('arn:aws:sns:us-east-1:000000000000:deployments');
+  expect((await sns.send(new CreateTopicCommand({ Name: 'deployments' }))).TopicArn).toBe(TopicArn);
+  await sns.send(new CreateTopicCommand({ Name: 'short-lived' }));
+  const listed = (await sns.send(new ListTopicsCommand({}))).Topics?.map((t) => t.TopicArn);
+  expect(listed).toEqual(expect.arrayContaining([TopicArn, 'arn:aws:sns:us-east-1:000000000000:short-lived']));
+  await sns.send(new DeleteTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:short-lived' }));
+  await sns.send(new DeleteTopicCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:short-lived' }));
+  expect((await sns.send(new ListTopicsCommand({}))).Topics?.map((t) => t.TopicArn)).not.toContain('arn:aws:sns:us-east-1:000000000000:short-lived');
+  expect(await failure(sns.send(new CreateTopicCommand({ Name: 'bad name!' })))).toMatchObject({ code: 'InvalidParameterException', status: 400 });
+});
+
+test('Get/SetTopicAttributes', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'attrs' }));
+  await sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'DisplayName', AttributeValue: 'Deploys' }));
+  const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn }));
+  expect(Attributes).toMatchObject({ TopicArn, DisplayName: 'Deploys', Owner: '000000000000', SubscriptionsConfirmed: '0' });
+  expect(JSON.parse(Attributes?.Policy ?? '{}').Statement[0].Resource).toBe(TopicArn);
+  expect(await failure(sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'Nope', AttributeValue: 'x' })))).toMatchObject({
+    code: 'InvalidParameterException',
+  });
+});
+
+test('Publish keeps message, subject and attributes, readable in-process and over the admin route', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'events' }));
+  const { MessageId } = await sns.send(
+    new PublishCommand({
+      TopicArn,
+      Message: '{"status":"SUCCEEDED"}',
+      Subject: 'deploy recommender',
+      MessageAttributes: {
+        endpoint: { DataType: 'String', StringValue: 'recommender' },
+        attempt: { DataType: 'Number', StringValue: '2' },
+        blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) },
+      },
+    }),
+  );
+  expect(MessageId).toMatch(/^[0-9a-f-]{36}$/);
+  const [kept] = service.messages(TopicArn);
+  expect(kept).toMatchObject({
+    messageId: MessageId,
+    topicArn: TopicArn,
+    message: '{"status":"SUCCEEDED"}',
+    subject: 'deploy recommender',
+    messageAttributes: {
+      endpoint: { DataType: 'String', StringValue: 'recommender' },
+      attempt: { DataType: 'Number', StringValue: '2' },
+      blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]).toString('base64') },
+    },
+  });
+  const response = await fetch(`${aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(TopicArn!)}`);
+  expect(response.status).toBe(200);
+  expect((await response.json()).messages).toEqual([kept]);
+  expect(service.messages('arn:aws:sns:us-east-1:000000000000:deployments')).toEqual([]);
+});
+
+test('Publish errors: unknown topic NotFound (404), empty message, bad attribute type, too long', async () => {
+  const missing = await failure(sns.send(new PublishCommand({ TopicArn: 'arn:aws:sns:us-east-1:000000000000:ghost', Message: 'x' })));
+  expect(missing).toMatchObject({ code: 'NotFoundException', status: 404, message: 'Topic does not exist' });
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'strict' }));
+  expect(await failure(sns.send(new PublishCommand({ TopicArn, Message: '' })))).toMatchObject({ code: 'InvalidParameterException', message: 'Invalid parameter: Empty message' });
+  expect(
+    await failure(sns.send(new PublishCommand({ TopicArn, Message: 'x', MessageAttributes: { a: { DataType: 'Float', StringValue: '1' } } }))),
+  ).toMatchObject({ code: 'InvalidParameterValueException', status: 400 });
+  expect(await failure(sns.send(new PublishCommand({ TopicArn, Message: 'x'.repeat(256 * 1024 + 1) })))).toMatchObject({
+    message: 'Invalid parameter: Message too long',
+  });
+  expect(service.messages(TopicArn)).toEqual([]);
+});
+
+test('Subscribe stores subscriptions (pending for http/email) and lists them', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'subs' }));
+  const queue = await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: 'arn:aws:sqs:us-east-1:000000000000:q' }));
+  expect(queue.SubscriptionArn).toMatch(new RegExp(`^${TopicArn}:[0-9a-f-]{36}$`));
+  expect((await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'email', Endpoint: 'ops@example.com' }))).SubscriptionArn).toBe('pending confirmation');
+  const { Subscriptions } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
+  expect(Subscriptions?.map((s) => [s.Protocol, s.Endpoint, s.SubscriptionArn])).toEqual([
+    ['sqs', 'arn:aws:sqs:us-east-1:000000000000:q', queue.SubscriptionArn],
+    ['email', 'ops@example.com', 'PendingConfirmation'],
+  ]);
+  expect(await failure(sns.send(new SubscribeCommand({ TopicArn, Protocol: 'pigeon', Endpoint: 'x' })))).toMatchObject({ code: 'InvalidParameterException' });
+});
+
+test('topics and messages survive a restart over the same data dir', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'durable' }));
+  await sns.send(new PublishCommand({ TopicArn, Message: 'kept across restarts' }));
+  const again = createSnsService({ dataDir: aws.dataDir });
+  expect(again.messages(TopicArn).map((m) => m.message)).toEqual(['kept across restarts']);
+  const second = await startLocalAws(() => [again], { dataDir: aws.dataDir });
+  try {
+    const client = new SNSClient(localClientConfig(second.url));
+    expect((await client.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.TopicArn).toBe(TopicArn);
+    client.destroy();
+  } finally {
+    await second.close();
+  }
+});

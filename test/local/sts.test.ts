@@ -1,0 +1,31 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { createStsService } from '../../local/sts/service';
+import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
+
+let aws: LocalAws;
+beforeAll(async () => {
+  aws = await startLocalAws(() => [createStsService()]);
+});
+afterAll(() => aws.close());
+
+test('GetCallerIdentity names the local account root', async () => {
+  const sts = new STSClient(localClientConfig(aws.url));
+  const identity = await sts.send(new GetCallerIdentityCommand({}));
+  sts.destroy();
+  expect(identity).toMatchObject({ Account: '000000000000', UserId: '000000000000', Arn: 'arn:aws:iam::000000000000:root' });
+});
+
+test('an unknown action is a Query-protocol error, and an unsigned request names its action in the URL', async () => {
+  const unsigned = await fetch(`${aws.url}/?Action=GetCallerIdentity&Version=2011-06-15`);
+  expect(unsigned.status).toBe(200);
+  expect(await unsigned.text()).toContain('<Account>000000000000</Account>');
+  const signed = await fetch(aws.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/sts/aws4_request, Signature=x' },
+    body: 'Action=AssumeRoot&Version=2011-06-15',
+  });
+  expect(signed.status).toBe(400);
+  const text = await signed.text();
+  expect(text).toContain('<ErrorResponse');
+  expect(text).toContain('<Code>InvalidAction</Code>');
+});
