@@ -90,7 +90,7 @@ test('Publish keeps message, subject and attributes, readable in-process and ove
   });
   const response = await fetch(`${aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(TopicArn!)}`);
   expect(response.status).toBe(200);
-  expect((await response.json()).messages).toEqual([kept]);
+  expect(((await response.json()) as { messages: unknown }).messages).toEqual([kept]);
   expect(service.messages('arn:aws:sns:us-east-1:000000000000:deployments')).toEqual([]);
 });
 
