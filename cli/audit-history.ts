@@ -18,18 +18,15 @@ export interface DeploymentHistoryEntry {
   auditUri: string;
 }
 
-const errorSchema = z.looseObject({ Error: z.string().optional(), Cause: z.string().optional(), error: z.string().optional(), cause: z.string().optional() });
-
-/** The fields the history reads from an audit record (written by Finalize and RecordFailure); the rest passes through. */
+/** The fields of an AuditRecord (functions/lib/audit.ts) the history shows; the rest passes through unread. */
 const auditRecordSchema = z.looseObject({
-  execution: z.looseObject({ id: z.string().optional(), name: z.string().optional(), startTime: z.string().optional() }).optional(),
-  verdict: z.string().optional(),
-  config: z.looseObject({ modelDataUrl: z.string().optional() }).optional(),
-  artifact: z.looseObject({ uri: z.string().optional() }).optional(),
-  resources: z.looseObject({ endpointConfig: z.union([z.string(), z.looseObject({ name: z.string() })]).optional() }).optional(),
-  endpointConfigName: z.string().optional(),
-  error: errorSchema.optional(),
-  recordedAt: z.string().optional(),
+  execution: z.looseObject({ id: z.string(), name: z.string(), startTime: z.string() }),
+  verdict: z.string(),
+  config: z.looseObject({ modelDataUrl: z.string() }).optional(),
+  artifact: z.looseObject({ uri: z.string() }).optional(),
+  input: z.looseObject({ modelDataUrl: z.string().optional() }).optional(),
+  resources: z.looseObject({ endpointConfig: z.looseObject({ name: z.string() }).optional() }).optional(),
+  error: z.looseObject({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
 
 /**
@@ -57,18 +54,17 @@ async function readEntry(bucket: string, object: _Object): Promise<DeploymentHis
   const text = (await body.Body?.transformToString('utf8')) ?? '';
   const parsed = auditRecordSchema.safeParse(safeJson(text));
   const at = object.LastModified?.toISOString() ?? '';
-  if (!parsed.success) return { executionName: fallbackName, at, verdict: 'unreadable', auditUri, cause: 'the audit record is not valid JSON of the expected shape' };
+  if (!parsed.success) return { executionName: fallbackName, at, verdict: 'unreadable', auditUri, cause: 'not an aep audit record (JSON with execution and verdict)' };
   const r = parsed.data;
-  const endpointConfig = r.resources?.endpointConfig;
   return {
-    executionName: r.execution?.name ?? fallbackName,
-    executionArn: r.execution?.id,
-    at: r.execution?.startTime ?? r.recordedAt ?? at,
-    verdict: r.verdict ?? (r.error ? 'failed' : 'unknown'),
-    modelDataUrl: r.config?.modelDataUrl ?? r.artifact?.uri,
-    endpointConfigName: typeof endpointConfig === 'string' ? endpointConfig : (endpointConfig?.name ?? r.endpointConfigName),
-    error: r.error?.Error ?? r.error?.error,
-    cause: r.error?.Cause ?? r.error?.cause,
+    executionName: r.execution.name,
+    executionArn: r.execution.id,
+    at: r.execution.startTime,
+    verdict: r.verdict,
+    modelDataUrl: r.config?.modelDataUrl ?? r.artifact?.uri ?? r.input?.modelDataUrl,
+    endpointConfigName: r.resources?.endpointConfig?.name,
+    error: r.error?.Error,
+    cause: r.error?.Cause,
     auditUri,
   };
 }

@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, toCliError, type ExitCodeValue } from './cli-errors';
+import { demoCommand } from './commands/demo';
 import { deployCommand } from './commands/deploy';
 import { historyCommand } from './commands/history';
 import { invokeCommand } from './commands/invoke';
+import { localCommand } from './commands/local-up';
 import { statusCommand } from './commands/status';
 
 /**
@@ -21,7 +23,9 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
     .addCommand(deployCommand(setExitCode))
     .addCommand(invokeCommand(setExitCode))
     .addCommand(statusCommand(setExitCode))
-    .addCommand(historyCommand(setExitCode));
+    .addCommand(historyCommand(setExitCode))
+    .addCommand(localCommand(setExitCode))
+    .addCommand(demoCommand(setExitCode));
   applyToAll(program, (c) => c.exitOverride());
 
   try {

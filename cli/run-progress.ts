@@ -39,6 +39,8 @@ export interface TaskFailure {
   at: Date;
   /** True when the task was scheduled again afterwards (a Retry rule caught it). */
   retried: boolean;
+  /** True when it happened on the failure path (Rollback, RecordFailure): a consequence, not the origin. */
+  onFailurePath: boolean;
   visit: StateVisit;
 }
 
@@ -114,9 +116,13 @@ export class RunProgress {
     return this.open.at(-1)?.enteredAt;
   }
 
-  /** The first task failure no retry recovered: the original error of a failed run. */
-  get firstUnrecoveredFailure(): TaskFailure | undefined {
-    return this.failures.find((f) => !f.retried);
+  /**
+   * The state a failed run went wrong in: the task whose failure no retry recovered, before the failure path began;
+   * else the state left just before the failure path (GateFailed, for a baseline mismatch); else whatever failed.
+   */
+  get failedState(): string | undefined {
+    const unrecovered = this.failures.filter((f) => !f.retried);
+    return unrecovered.find((f) => !f.onFailurePath)?.state ?? this.lastStateBeforeFailurePath ?? unrecovered[0]?.state;
   }
 
   private applyOne(event: HistoryEvent): Note | undefined {
@@ -145,7 +151,7 @@ export class RunProgress {
     }
     if (TASK_FAILED.has(type)) {
       const { error, cause } = errorDetails(event);
-      this.failures.push({ state, error: error ?? type, cause: cause ?? '', at, retried: false, visit });
+      this.failures.push({ state, error: error ?? type, cause: cause ?? '', at, retried: false, onFailurePath: this.inFailurePath, visit });
       return { kind: 'taskFailed', at, state, error: error ?? type, cause: cause ?? '', depth: this.depth };
     }
     return undefined;

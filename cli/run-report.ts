@@ -86,7 +86,6 @@ export function buildRunReport(execution: DescribeExecutionCommandOutput, progre
 
   const endpointName = deployment?.endpointName ?? seen.names?.endpoint ?? seen.config?.endpointName ?? given.endpointName;
   const failed = execution.status !== 'SUCCEEDED' && execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE';
-  const failure = progress.firstUnrecoveredFailure;
   const auditUri =
     deployment?.auditUri ??
     (failed && endpointName && options.artifactsBucket
@@ -107,7 +106,7 @@ export function buildRunReport(execution: DescribeExecutionCommandOutput, progre
       ? {
           error: execution.error ?? progress.executionError?.error ?? execution.status ?? 'Failed',
           cause: execution.cause ?? progress.executionError?.cause ?? '',
-          state: failure?.state ?? progress.lastStateBeforeFailurePath,
+          state: progress.failedState,
         }
       : undefined,
     cases: (deployment?.cases ?? seen.smoke?.cases ?? []) as SmokeCaseResult[],

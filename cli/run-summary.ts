@@ -18,7 +18,7 @@ export function summaryLines(report: RunReport, color = false): string[] {
     lines.push(`Deployment ${report.status}${report.currentState ? ` in ${report.currentState}` : ''}  (execution ${report.executionName})`);
   }
   if (report.error) {
-    field('cause', report.error.cause);
+    field('cause', readableCause(report.error.cause));
     field('failed state', report.error.state);
   }
   const r = report.result;
@@ -48,4 +48,15 @@ export function formatMetrics(metrics: Record<string, number>): string {
   return Object.entries(metrics)
     .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(3)}`)
     .join(' ');
+}
+
+/** GateFailed's cause is a JSON array of the failed cases' causes (States.JsonToString): one per line reads better. */
+export function readableCause(cause: string): string {
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (Array.isArray(parsed) && parsed.every((c) => typeof c === 'string')) return parsed.join(`\n${' '.repeat(16)}`);
+  } catch {
+    // not JSON: shown as it is
+  }
+  return cause;
 }

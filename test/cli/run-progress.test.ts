@@ -38,7 +38,7 @@ describe('RunProgress over a recorded history', () => {
   it('knows where the run went wrong and the last state document', () => {
     const progress = new RunProgress();
     progress.apply(RECORDED_HISTORY);
-    expect(progress.firstUnrecoveredFailure).toBeUndefined();
+    expect(progress.failedState).toBe('GateFailed');
     expect(progress.lastStateBeforeFailurePath).toBe('GateFailed');
     expect((progress.lastState?.rollback as { actions: string[] }).actions[0]).toMatch(/restored endpoint recommender/);
   });
@@ -77,5 +77,20 @@ describe('live view', () => {
     expect(permanent.filter((l) => l.includes('DescribeEndpoint'))).toEqual(['✓ DescribeEndpoint       2.2s  (2 polls)']);
     expect(permanent).toContain('retry    CreateModel  attempt 2');
     expect(written).not.toMatch(/\u001b\[3\dm/); // no colour when colour is off
+  });
+});
+
+describe('the failed state', () => {
+  it('is the origin of the failure, not a step of the failure path that failed after it', () => {
+    const recordFailure = RECORDED_HISTORY.findIndex((e) => e.stateEnteredEventDetails?.name === 'RecordFailure');
+    const history = RECORDED_HISTORY.map((event, i) =>
+      i === recordFailure + 2
+        ? { ...event, type: 'LambdaFunctionFailed' as const, lambdaFunctionFailedEventDetails: { error: 'Runtime.ImportModuleError', cause: 'no handler' } }
+        : event,
+    );
+    const progress = new RunProgress();
+    progress.apply(history);
+    expect(progress.failures.map((f) => [f.state, f.onFailurePath])).toEqual([['CreateModel', false], ['RecordFailure', true]]);
+    expect(progress.failedState).toBe('GateFailed');
   });
 });

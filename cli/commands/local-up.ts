@@ -1,0 +1,42 @@
+import { Command, Option } from 'commander';
+import { runLocalUp } from '../../local/local-up';
+import { ExitCode, UsageError } from '../cli-errors';
+import { defineCommand, type SetExitCode } from '../command';
+
+interface LocalUpFlags {
+  port?: number;
+  dataDir?: string;
+  config?: string;
+  waitScale?: number;
+}
+
+const port = (text: string): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new UsageError(`--port must be 0-65535, not "${text}"`);
+  return value;
+};
+
+const waitScale = (text: string): number => {
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) throw new UsageError(`--wait-scale must be a number > 0, not "${text}"`);
+  return value;
+};
+
+/** `aep local`: the embedded AWS. */
+export function localCommand(setExitCode: SetExitCode) {
+  const up = defineCommand('up', 'Start the embedded AWS (S3, SageMaker, SageMaker Runtime, SNS, Step Functions, STS) with the pipeline ready, until Ctrl+C.', [
+    'aep local up',
+    'aep local up --port 4567 --data-dir /tmp/aep --config ./aep.local.json',
+    'AEP_LOCAL_WAIT_SCALE=0.05 aep local up   # pipeline waits 20x shorter',
+  ])
+    .addOption(new Option('--port <port>', 'port on 127.0.0.1 (default $AEP_PORT, else 4566; 0 = any free port)').argParser(port))
+    .addOption(new Option('--data-dir <dir>', 'where objects, resources and executions persist (default $AEP_DATA_DIR, else .aep)'))
+    .addOption(new Option('--config <file>', 'image → local command map (default ./aep.local.json)'))
+    .addOption(new Option('--wait-scale <factor>', 'multiply the pipeline\'s Wait and retry intervals (default $AEP_LOCAL_WAIT_SCALE, else 1)').argParser(waitScale))
+    .action(async (flags: LocalUpFlags) => {
+      const code = await runLocalUp({ port: flags.port, dataDir: flags.dataDir, configPath: flags.config, waitScale: flags.waitScale });
+      // runLocalUp returns 1 when the embedded AWS could not start: for the CLI that is an infrastructure error.
+      setExitCode(code === 0 ? ExitCode.Succeeded : ExitCode.Infrastructure);
+    });
+  return new Command('local').description('Run the embedded AWS on this machine').addCommand(up);
+}
