@@ -34,14 +34,14 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
   switch (folder) {
     case 'validate-input':
       // deploy.json, the artifact (ranged GET), smoke payloads and baselines; ListBucket turns a missing key into 404.
-      return [p.s3Read(c.modelsBucket, '*'), p.s3List(c.modelsBucket), ...p.kms(c.kmsKey, 'read')];
+      return [...p.userInputsRead(), ...p.kms(c.kmsKey, 'read')];
     case 'acquire-lock':
       return [
         p.s3Read(c.artifactsBucket, 'locks/*'),
         p.s3Write(c.artifactsBucket, 'locks/*'),
         p.s3List(c.artifactsBucket),
         // A lock whose holder is no longer RUNNING is taken over.
-        p.describeExecutions(),
+        p.readExecutions(['DescribeExecution']),
         ...p.kms(c.kmsKey, 'readWrite'),
       ];
     case 'create-model':
@@ -70,11 +70,9 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
       return [p.sageMakerRead(['DescribeEndpoint'], ['endpoint'])];
     case 'smoke-invoke':
       return [
-        // CopyObject reads the payload from the models bucket and writes the async input, server-side.
-        p.s3Read(c.modelsBucket, '*'),
-        p.s3Read(c.artifactsBucket, 'async-inputs/*'),
+        // CopyObject reads the payload and writes the async input, server-side.
+        ...p.userInputsRead(),
         p.s3Write(c.artifactsBucket, 'async-inputs/*'),
-        p.s3List(c.artifactsBucket),
         p.sageMakerInvoke('InvokeEndpointAsync'),
         ...p.kms(c.kmsKey, 'readWrite'),
       ];
@@ -86,11 +84,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
       ];
     case 'compare-to-baseline':
       return [
-        p.s3Read(c.artifactsBucket, 'async-outputs/*'),
-        // The baseline object, or the payload to send a reference endpoint.
-        p.s3Read(c.modelsBucket, '*'),
-        p.s3List(c.artifactsBucket),
-        p.s3List(c.modelsBucket),
+        // The output, and the baseline object or the payload to send a reference endpoint.
+        ...p.userInputsRead(),
         p.s3Write(c.artifactsBucket, 'reports/*'),
         // A baseline may come from a reference endpoint, invoked in real time.
         p.sageMakerInvoke('InvokeEndpoint'),
@@ -99,12 +94,11 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
     case 'finalize':
       return [
         p.s3Write(c.artifactsBucket, 'audit/*'),
+        // The audit record holds the execution input and the step timings from the execution history.
+        p.readExecutions(['DescribeExecution', 'GetExecutionHistory']),
         ...p.lockRelease(),
         p.sageMakerList(['ListEndpointConfigs', 'ListModels']),
-        p.sageMakerRead(
-          ['DescribeEndpoint', 'DescribeEndpointConfig', 'DescribeModel', 'ListTags'],
-          ['endpoint', 'endpoint-config', 'model'],
-        ),
+        p.sageMakerRead(['DescribeEndpoint'], ['endpoint']),
         p.sageMakerTagged(['DeleteEndpointConfig', 'DeleteModel'], ['endpoint-config', 'model']),
         ...p.publish(c.topics.deploymentEvents),
         ...p.kms(c.kmsKey, 'readWrite'),
@@ -112,7 +106,11 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
       ];
     case 'rollback':
       return [
-        p.sageMakerRead(['DescribeEndpoint', 'DescribeEndpointConfig', 'DescribeModel'], ['endpoint', 'endpoint-config', 'model']),
+        // ListTags: Rollback deletes only what this execution created (its execution tag).
+        p.sageMakerRead(
+          ['DescribeEndpoint', 'DescribeEndpointConfig', 'DescribeModel', 'ListTags'],
+          ['endpoint', 'endpoint-config', 'model'],
+        ),
         p.sageMakerTagged(
           ['UpdateEndpoint', 'DeleteEndpoint', 'DeleteEndpointConfig', 'DeleteModel'],
           ['endpoint', 'endpoint-config', 'model'],
@@ -122,6 +120,7 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
     case 'record-failure':
       return [
         p.s3Write(c.artifactsBucket, 'audit/*'),
+        p.readExecutions(['DescribeExecution', 'GetExecutionHistory']),
         ...p.lockRelease(),
         ...p.publish(c.topics.deploymentEvents),
         ...p.kms(c.kmsKey, 'readWrite'),
@@ -155,6 +154,25 @@ class StatementBuilder {
 
   s3Write(bucket: s3.IBucket, ...keyPatterns: string[]) {
     return objectStatement(['s3:PutObject'], bucket, keyPatterns);
+  }
+
+  /**
+   * Objects a deployment names (artifact, deploy.json, smoke payloads, baselines) may be in either pipeline bucket;
+   * ValidateInput refuses any other bucket. Read-only.
+   */
+  userInputsRead() {
+    const { modelsBucket, artifactsBucket } = this.c;
+    return [
+      justifyWildcards(
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [modelsBucket.arnForObjects('*'), artifactsBucket.arnForObjects('*')],
+        }),
+        'Artifacts, deploy.json, smoke payloads and baselines are named per deployment and may be in either pipeline bucket (ValidateInput refuses others); read-only.',
+      ),
+      this.s3List(modelsBucket),
+      this.s3List(artifactsBucket),
+    ];
   }
 
   /** Without ListBucket, S3 answers 403 instead of 404 for a missing key, and "not there yet" looks like a permission error. */
@@ -272,9 +290,9 @@ class StatementBuilder {
     ];
   }
 
-  describeExecutions() {
+  readExecutions(actions: Array<'DescribeExecution' | 'GetExecutionHistory'>) {
     const statement = new iam.PolicyStatement({
-      actions: ['states:DescribeExecution'],
+      actions: actions.map((a) => `states:${a}`),
       resources: [
         this.stack.formatArn({
           service: 'states',
@@ -289,23 +307,10 @@ class StatementBuilder {
 
   /**
    * Scale-to-zero registration: a target-tracking policy on ApproximateBacklogSizePerInstance and a step policy
-   * that scales out from zero on the HasBacklogWithoutCapacity alarm. Application Auto Scaling's register and
-   * policy actions have no resource-level permissions for SageMaker variants; registering also checks that the
-   * caller could update the variant's capacity, and creates the service-linked role on first use.
+   * for scaling out from zero. Registering creates Application Auto Scaling's service-linked role on first use.
+   * (Finalize does not create the HasBacklogWithoutCapacity alarm itself, so no CloudWatch permission.)
    */
   autoscaling() {
-    const scalingActions = [
-      'application-autoscaling:RegisterScalableTarget',
-      'application-autoscaling:DescribeScalableTargets',
-      'application-autoscaling:PutScalingPolicy',
-      'application-autoscaling:DescribeScalingPolicies',
-    ];
-    const alarms = this.stack.formatArn({
-      service: 'cloudwatch',
-      resource: 'alarm',
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: `${this.c.namePrefix}*`,
-    });
     const serviceLinkedRole = this.stack.formatArn({
       service: 'iam',
       region: '',
@@ -315,14 +320,15 @@ class StatementBuilder {
     });
     return [
       justifyWildcards(
-        new iam.PolicyStatement({ actions: scalingActions, resources: ['*'] }),
+        new iam.PolicyStatement({
+          actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy'],
+          resources: ['*'],
+        }),
         'Application Auto Scaling register/policy actions take SageMaker variants by resource id, not ARN, so only "*" applies.',
       ),
+      // RegisterScalableTarget checks that the caller itself could describe the endpoint and change its capacity.
       this.sageMakerTagged(['UpdateEndpointWeightsAndCapacities'], ['endpoint']),
-      justifyWildcards(
-        new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DescribeAlarms'], resources: [alarms] }),
-        "The scale-out-from-zero alarm is named after its endpoint, so it shares the pipeline's name prefix.",
-      ),
+      this.sageMakerRead(['DescribeEndpointConfig'], ['endpoint-config']),
       new iam.PolicyStatement({
         actions: ['iam:CreateServiceLinkedRole'],
         resources: [serviceLinkedRole],

@@ -59,12 +59,11 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:DeleteEndpointConfig',
     'sagemaker:DeleteModel',
     'sagemaker:DescribeEndpoint',
-    'sagemaker:DescribeEndpointConfig',
-    'sagemaker:DescribeModel',
     'sagemaker:ListEndpointConfigs',
     'sagemaker:ListModels',
-    'sagemaker:ListTags',
     'sns:Publish',
+    'states:DescribeExecution',
+    'states:GetExecutionHistory',
   ],
   rollback: [
     'sagemaker:DeleteEndpoint',
@@ -73,6 +72,7 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:DescribeEndpoint',
     'sagemaker:DescribeEndpointConfig',
     'sagemaker:DescribeModel',
+    'sagemaker:ListTags',
     'sagemaker:UpdateEndpoint',
   ],
   'record-failure': [
@@ -83,6 +83,8 @@ const STEP_ACTIONS: Record<string, string[]> = {
     's3:ListBucket',
     's3:PutObject',
     'sns:Publish',
+    'states:DescribeExecution',
+    'states:GetExecutionHistory',
   ],
 };
 

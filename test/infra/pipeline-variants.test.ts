@@ -134,7 +134,6 @@ describe('the customized configuration', () => {
       expect.arrayContaining([
         'application-autoscaling:RegisterScalableTarget',
         'application-autoscaling:PutScalingPolicy',
-        'cloudwatch:PutMetricAlarm',
         'iam:CreateServiceLinkedRole',
         'sagemaker:UpdateEndpointWeightsAndCapacities',
       ]),
