@@ -75,13 +75,13 @@ async function checkArtifact(uri: string): Promise<ArtifactIdentity> {
     throw new ArtifactNotFound(`Model artifact ${uri} (modelDataUrl) does not exist; upload model.tar.gz there or fix modelDataUrl`);
   }
   if (head.sizeBytes === 0) {
-    throw new InvalidModelArtifact(`Model artifact ${uri} is empty (0 bytes); upload a gzip-compressed tar (tar -czf model.tar.gz …)`);
+    throw new InvalidModelArtifact(`Model artifact ${uri} (modelDataUrl) is empty (0 bytes); upload a gzip-compressed tar (tar -czf model.tar.gz …)`);
   }
   const magic = await readS3(uri, 'modelDataUrl', () => readFirstBytes(uri, GZIP_MAGIC.length));
   if (!magic) throw new ArtifactNotFound(`Model artifact ${uri} (modelDataUrl) was deleted while being validated; upload it again`);
   if (!magic.equals(GZIP_MAGIC)) {
     throw new InvalidModelArtifact(
-      `Model artifact ${uri} is not gzip-compressed: it starts with ${hex(magic)}, not ${hex(GZIP_MAGIC)}. ` +
+      `Model artifact ${uri} (modelDataUrl) is not gzip-compressed: it starts with ${hex(magic)}, not ${hex(GZIP_MAGIC)}. ` +
         'SageMaker needs model.tar.gz to be a gzip-compressed tar: create it with tar -czf model.tar.gz -C <model dir> .',
     );
   }
