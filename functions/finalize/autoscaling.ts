@@ -1,0 +1,110 @@
+import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
+import { VARIANT_NAME } from '../create-endpoint-config/create-endpoint-config';
+import { autoscaling } from '../lib/clients';
+import type { Autoscaling } from '../lib/deployment-input';
+import { describeError, isTransientAwsError } from '../lib/errors';
+import { logger } from '../lib/logger';
+
+/**
+ * Autoscaling of an asynchronous endpoint, as SageMaker's documentation sets it up: the variant's instance count is
+ * a scalable target; a target-tracking policy keeps ApproximateBacklogSizePerInstance near the target; with
+ * minCapacity 0 the endpoint scales in to zero when idle, and a step-scaling policy scales it out of zero.
+ * That step policy is triggered by a CloudWatch alarm on HasBacklogWithoutCapacity, which needs
+ * @aws-sdk/client-cloudwatch (not a dependency): the policy is registered and its ARN reported, so the alarm can be
+ * attached to it (the `alarmToCreate` of the result says exactly which).
+ * All calls are upserts: a re-run sets the same values.
+ */
+export interface AutoscalingResult {
+  resourceId: string;
+  minCapacity: number;
+  maxCapacity: number;
+  policies: string[];
+  /** The alarm that must invoke the scale-out-from-zero policy (minCapacity 0 only). */
+  alarmToCreate?: { metric: string; namespace: string; dimensions: Record<string, string>; policyArn: string };
+}
+
+const NAMESPACE = 'sagemaker';
+const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
+
+export function scalableResourceId(endpointName: string): string {
+  return `endpoint/${endpointName}/variant/${VARIANT_NAME}`;
+}
+
+export async function configureAutoscaling(endpointName: string, settings: Autoscaling): Promise<AutoscalingResult> {
+  const resourceId = scalableResourceId(endpointName);
+  const target = { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION } as const;
+  await autoscaling().send(
+    new RegisterScalableTargetCommand({ ...target, MinCapacity: settings.minCapacity, MaxCapacity: settings.maxCapacity }),
+  );
+
+  const trackingName = `${endpointName}-backlog-per-instance`;
+  await autoscaling().send(
+    new PutScalingPolicyCommand({
+      ...target,
+      PolicyName: trackingName,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: {
+        TargetValue: settings.targetBacklogPerInstance,
+        CustomizedMetricSpecification: {
+          MetricName: 'ApproximateBacklogSizePerInstance',
+          Namespace: 'AWS/SageMaker',
+          Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
+          Statistic: 'Average',
+        },
+        ScaleInCooldown: settings.scaleInCooldownSeconds,
+        ScaleOutCooldown: settings.scaleOutCooldownSeconds,
+      },
+    }),
+  );
+  const result: AutoscalingResult = {
+    resourceId,
+    minCapacity: settings.minCapacity,
+    maxCapacity: settings.maxCapacity,
+    policies: [trackingName],
+  };
+  if (settings.minCapacity > 0) return result;
+
+  const fromZeroName = `${endpointName}-scale-out-from-zero`;
+  const stepPolicy = await autoscaling().send(
+    new PutScalingPolicyCommand({
+      ...target,
+      PolicyName: fromZeroName,
+      PolicyType: 'StepScaling',
+      StepScalingPolicyConfiguration: {
+        AdjustmentType: 'ChangeInCapacity',
+        MetricAggregationType: 'Maximum',
+        Cooldown: settings.scaleOutCooldownSeconds,
+        StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
+      },
+    }),
+  );
+  result.policies.push(fromZeroName);
+  result.alarmToCreate = {
+    metric: 'HasBacklogWithoutCapacity',
+    namespace: 'AWS/SageMaker',
+    dimensions: { EndpointName: endpointName },
+    policyArn: stepPolicy.PolicyARN ?? '',
+  };
+  logger.warn('scale-out-from-zero policy registered without its CloudWatch alarm (no CloudWatch client)', {
+    alarmToCreate: result.alarmToCreate,
+  });
+  return result;
+}
+
+/**
+ * Autoscaling is set up after the new model is live and has passed its smoke tests: a refusal (no permission, a
+ * limit) must not turn a good deployment into a failed one, so it becomes a warning in the result and the audit record.
+ */
+export async function configureAutoscalingOrWarn(
+  endpointName: string,
+  settings: Autoscaling,
+): Promise<{ result?: AutoscalingResult; warning?: string }> {
+  try {
+    return { result: await configureAutoscaling(endpointName, settings) };
+  } catch (error) {
+    if (isTransientAwsError(error)) throw error;
+    const warning = `autoscaling of endpoint ${endpointName} not configured: ${describeError(error)}`;
+    logger.warn(warning);
+    return { warning };
+  }
+}

@@ -1,0 +1,95 @@
+import { auditKey, writeAuditRecord } from '../lib/audit';
+import { publishDeploymentEvent } from '../lib/deployment-events';
+import type { PipelineEnvironment } from '../lib/environment';
+import { releaseLock } from '../lib/lock';
+import { logger } from '../lib/logger';
+import type { DeploymentResult, PipelineState } from '../lib/pipeline-state';
+import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
+import { toS3Uri } from '../lib/s3-uri';
+import { configureAutoscalingOrWarn, type AutoscalingResult } from './autoscaling';
+import { deleteSupersededResources } from './superseded';
+
+/**
+ * Finalize: the new model is live and passed its smoke tests. Clean up superseded models and configs, set up
+ * autoscaling if asked, write the audit record, announce the deployment, release the lock. Every part is
+ * idempotent, so a retried Finalize repeats it to the same end.
+ */
+export async function finalize(state: PipelineState, env: PipelineEnvironment): Promise<DeploymentResult> {
+  const { names, config, execution } = state;
+  const { model, endpointConfig, deployment } = requireDeployed(state);
+
+  const endpoint = await describeEndpointOrUndefined(names.endpoint);
+  const cleanup = await deleteSupersededResources({
+    endpointName: names.endpoint,
+    currentConfigName: endpointConfig.name,
+    currentModelName: model.name,
+    previousConfigName: deployment.previousConfigName,
+    retainPrevious: config.retainPrevious,
+    startedAt: new Date(execution.startTime),
+  });
+  const scaling: { result?: AutoscalingResult; warning?: string } = config.autoscaling
+    ? await configureAutoscalingOrWarn(names.endpoint, config.autoscaling)
+    : {};
+
+  const result: DeploymentResult = {
+    endpointName: names.endpoint,
+    ...(endpoint?.EndpointArn ? { endpointArn: endpoint.EndpointArn } : {}),
+    endpointConfigName: endpointConfig.name,
+    modelName: model.name,
+    action: deployment.action,
+    ...(deployment.previousConfigName ? { previousConfigName: deployment.previousConfigName } : {}),
+    verdict: 'passed',
+    cases: state.smoke?.cases ?? [],
+    auditUri: toS3Uri({ bucket: env.artifactsBucket, key: auditKey(names.endpoint, execution.name) }),
+    deletedResources: cleanup.deleted,
+    ...(scaling.result
+      ? {
+          autoscaling: {
+            resourceId: scaling.result.resourceId,
+            minCapacity: scaling.result.minCapacity,
+            maxCapacity: scaling.result.maxCapacity,
+          },
+        }
+      : {}),
+  };
+
+  const warnings = [...cleanup.warnings, ...(scaling.warning ? [scaling.warning] : [])];
+  await writeAuditRecord({
+    bucket: env.artifactsBucket,
+    pipelineId: env.pipelineId,
+    verdict: 'passed',
+    execution,
+    endpointName: names.endpoint,
+    state,
+    finalize: {
+      result,
+      ...(scaling.result ? { autoscaling: scaling.result } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    },
+  });
+  await publishDeploymentEvent(env.deploymentEventsTopicArn, {
+    type: 'DeploymentSucceeded',
+    endpointName: names.endpoint,
+    execution: { arn: execution.id, name: execution.name },
+    model: model.name,
+    config: endpointConfig.name,
+    verdict: 'passed',
+    auditUri: result.auditUri,
+  });
+  // last: while we hold the lock no other run of this endpoint creates anything, so a retried Finalize is safe
+  const released = await releaseLock({ bucket: env.artifactsBucket, endpointName: names.endpoint, executionArn: execution.id });
+  if (!released) logger.warn('the lock was not held by this execution at Finalize (released already, or taken over)');
+  return result;
+}
+
+/** Finalize follows a successful deployment; a state without one is a workflow definition bug. */
+function requireDeployed(state: PipelineState) {
+  const { model, endpointConfig, deployment } = state;
+  if (!model || !endpointConfig || !deployment) {
+    const missing = Object.entries({ model, endpointConfig, deployment })
+      .filter(([, value]) => !value)
+      .map(([key]) => `$.${key}`);
+    throw new Error(`Finalize reached without ${missing.join(', ')} in the state (a workflow definition bug)`);
+  }
+  return { model, endpointConfig, deployment };
+}
