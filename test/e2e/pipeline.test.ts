@@ -159,6 +159,23 @@ test('the AWS CLI starts and describes executions (a bad artifact fails fast in 
   expect((await served()).configName).toBe(v2ConfigName);
 });
 
+test('shutting the embedded AWS down stops every model process', async () => {
+  const pids = t.aws.services.sagemaker.hosting.instances(ENDPOINT).map((i) => i.process.pid!);
+  expect(pids.length).toBeGreaterThan(0);
+  expect(pids.every(alive)).toBe(true);
+  await t.stop();
+  expect(pids.filter(alive)).toEqual([]);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function poll<T>(attempt: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
