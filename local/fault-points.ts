@@ -15,14 +15,14 @@ export function describeCall(service: string, req: IncomingMessage, ctx: Request
     return {
       service,
       operation: match?.[2] ? 'InvokeEndpointAsync' : 'InvokeEndpoint',
-      resource: match ? decodeURIComponent(match[1]) : undefined,
+      resource: match ? safeDecode(match[1]) : undefined,
     };
   }
   return { service, operation: ctx.url.searchParams.get('Action') ?? undefined };
 }
 
 function s3Call(req: IncomingMessage, url: URL): { operation: string; resource: string } {
-  const resource = decodeURIComponent(url.pathname.slice(1));
+  const resource = safeDecode(url.pathname.slice(1));
   const hasKey = resource.includes('/') && !resource.endsWith('/');
   const q = url.searchParams;
   const method = req.method ?? 'GET';
@@ -39,4 +39,13 @@ function s3Call(req: IncomingMessage, url: URL): { operation: string; resource: 
     operation = !hasKey ? (resource ? 'ListObjectsV2' : 'ListBuckets') : 'GetObject';
   }
   return { operation, resource };
+}
+
+/** A malformed escape (`%E0%A4%A`) must reach the service, which answers it in its own terms, not crash routing. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }

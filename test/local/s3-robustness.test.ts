@@ -1,0 +1,176 @@
+import {
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createS3Service } from '../../local/s3/service';
+import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
+
+let root: string;
+let dataDir: string;
+let aws: LocalAws;
+let s3: S3Client;
+
+beforeAll(async () => {
+  // The data dir sits inside a root we can inspect whole: nothing may appear outside it.
+  root = mkdtempSync(join(tmpdir(), 'aep-s3-attack-'));
+  dataDir = join(root, 'data');
+  mkdirSync(dataDir);
+  aws = await startLocalAws((dir) => [createS3Service({ dataDir: dir })], { dataDir });
+  s3 = new S3Client(localClientConfig(aws.url));
+  await s3.send(new CreateBucketCommand({ Bucket: 'target' }));
+});
+afterAll(async () => {
+  s3.destroy();
+  await aws.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A request with the path exactly as given (fetch would normalize `..`), optionally declaring more than it sends. */
+function raw(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | string; end?: boolean } = {}): Promise<RawResponse> {
+  const { port } = new URL(aws.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    if (options.end !== false) req.end();
+  });
+}
+
+const errorCode = (body: string) => /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+describe('hostile keys', () => {
+  const keys = ['../../../escape.txt', '/absolute/path.txt', 'a/../../b.txt', '..', '.', 'nul\u0000byte', 'x/'.repeat(512), 'con', 'ü%2F..%2F'];
+
+  test('traversal, absolute, NUL and 1,024-byte keys round-trip and stay inside the data dir', async () => {
+    for (const key of keys) {
+      await s3.send(new PutObjectCommand({ Bucket: 'target', Key: key, Body: `body of ${JSON.stringify(key)}` }));
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'target', Key: key }));
+      expect(await got.Body?.transformToString()).toBe(`body of ${JSON.stringify(key)}`);
+    }
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'target' }));
+    expect(listed.Contents?.map((c) => c.Key).sort()).toEqual([...keys].sort());
+    const files = filesUnder(root);
+    for (const file of files) {
+      expect(relative(dataDir, file).startsWith('..')).toBe(false);
+      // Object files are named by hashes, never by keys.
+      if (file.includes(`${join('objects', 'target')}`)) expect(file.split('/').pop()).toMatch(/^[0-9a-f]{64}(\.[0-9a-f-]{36}\.data|\.json)$/);
+    }
+    expect(files.some((f) => f.includes('escape') || f.includes('absolute'))).toBe(false);
+  });
+
+  test('raw traversal paths and encoded dots address keys, not files; a 1,100-character key is KeyTooLongError', async () => {
+    const put = await raw('PUT', '/target/../../../outside.txt', { body: 'raw', headers: { 'content-length': '3' } });
+    expect(put.status).toBe(200);
+    const viaEncoded = await raw('GET', '/target/%2e%2e/%2e%2e/%2e%2e/outside.txt');
+    expect(viaEncoded).toMatchObject({ status: 200, body: 'raw' });
+    expect(filesUnder(root).some((f) => f.endsWith('outside.txt'))).toBe(false);
+    const long = await raw('PUT', `/target/${'k'.repeat(1100)}`, { body: 'x', headers: { 'content-length': '1' } });
+    expect(long.status).toBe(400);
+    expect(errorCode(long.body)).toBe('KeyTooLongError');
+    const badEscape = await raw('GET', '/target/%E0%A4%A');
+    expect([badEscape.status, errorCode(badEscape.body)]).toEqual([400, 'InvalidURI']);
+  });
+});
+
+describe('malformed and oversized requests get S3 errors and the server keeps serving', () => {
+  test('malformed XML → MalformedXML in S3 error shape', async () => {
+    const response = await raw('POST', '/target?delete', {
+      body: '<Delete><Object><Key>a</Key></Delete>',
+      headers: { 'content-md5': 'x4vS0eIyyTnGN9z+JFTH7w==', 'content-type': 'application/xml' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<Error><Code>MalformedXML<\/Code><Message>[^<]+<\/Message>.*<RequestId>[^<]+<\/RequestId>/);
+    const bucketConfig = await raw('PUT', '/another-bucket', { body: '<<<not xml' });
+    expect([bucketConfig.status, errorCode(bucketConfig.body)]).toEqual([400, 'MalformedXML']);
+  });
+
+  test('an XML body over 2 MiB → MaxMessageLengthExceeded', async () => {
+    const response = await raw('POST', '/target?delete', { body: Buffer.alloc(3 * 1024 * 1024, 'a'), headers: { 'content-md5': 'x4vS0eIyyTnGN9z+JFTH7w==' } });
+    expect([response.status, errorCode(response.body)]).toEqual([400, 'MaxMessageLengthExceeded']);
+  });
+
+  test('a PUT declaring more than 5 GiB → EntityTooLarge before any byte is stored', async () => {
+    const response = await raw('PUT', '/target/huge', { headers: { 'content-length': String(6 * 1024 ** 3) }, body: 'just a little', end: false });
+    expect([response.status, errorCode(response.body)]).toEqual([400, 'EntityTooLarge']);
+    expect(response.headers.connection).toBe('close');
+  });
+
+  test('a garbled aws-chunked body, a short body, a wrong x-amz-content-sha256 are refused; no temp file is left', async () => {
+    const chunked = await raw('PUT', '/target/chunked', {
+      headers: { 'content-encoding': 'aws-chunked', 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'x-amz-decoded-content-length': '5', 'content-length': '12' },
+      body: 'zz\r\nhello\r\n\r\n',
+    });
+    expect([chunked.status, errorCode(chunked.body)]).toEqual([400, 'InvalidRequest']);
+    const sha = await raw('PUT', '/target/sha', { headers: { 'x-amz-content-sha256': '0'.repeat(64), 'content-length': '5' }, body: 'hello' });
+    expect([sha.status, errorCode(sha.body)]).toEqual([400, 'XAmzContentSHA256Mismatch']);
+    const short = await raw('PUT', '/target/short', {
+      headers: { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '10', 'transfer-encoding': 'chunked' },
+      body: '5\r\nhello\r\n0\r\n\r\n',
+    });
+    expect([short.status, errorCode(short.body)]).toEqual([400, 'IncompleteBody']);
+    expect(readdirSync(join(dataDir, 's3', 'tmp'))).toEqual([]);
+    for (const key of ['chunked', 'sha', 'short']) expect((await raw('HEAD', `/target/${key}`)).status).toBe(404);
+  });
+
+  test('unsupported sub-resources are NotImplemented; the server still answers afterwards', async () => {
+    const tagging = await raw('GET', '/target/x?tagging');
+    expect([tagging.status, errorCode(tagging.body)]).toEqual([501, 'NotImplemented']);
+    const list = await s3.send(new ListBucketsCommand({}));
+    expect(list.Buckets?.map((b) => b.Name)).toContain('target');
+  });
+
+  test('virtual-hosted-style requests address the bucket from the Host header', async () => {
+    const put = await raw('PUT', '/vh/key.txt', { headers: { host: 'target.localhost', 'content-length': '2' }, body: 'vh' });
+    expect(put.status).toBe(200);
+    expect((await raw('GET', '/target/vh/key.txt')).body).toBe('vh');
+  });
+});
+
+test('buckets, objects and multipart uploads survive a restart over the same data dir', async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: 'durable' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'durable', Key: 'models/v1/model.tar.gz', Body: Buffer.alloc(100_000, 7), ContentType: 'application/gzip', Metadata: { run: 'r1' } }));
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'durable', Key: 'pending.bin' }));
+  await s3.send(new UploadPartCommand({ Bucket: 'durable', Key: 'pending.bin', UploadId, PartNumber: 1, Body: 'part one' }));
+
+  const restarted = await startLocalAws((dir) => [createS3Service({ dataDir: dir })], { dataDir });
+  const client = new S3Client(localClientConfig(restarted.url));
+  try {
+    const got = await client.send(new GetObjectCommand({ Bucket: 'durable', Key: 'models/v1/model.tar.gz' }));
+    expect(got).toMatchObject({ ContentType: 'application/gzip', Metadata: { run: 'r1' }, ContentLength: 100_000 });
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.alloc(100_000, 7))).toBe(true);
+    expect((await client.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toEqual(expect.arrayContaining(['durable', 'target']));
+    expect((await client.send(new ListPartsCommand({ Bucket: 'durable', Key: 'pending.bin', UploadId }))).Parts?.map((p) => p.Size)).toEqual([8]);
+  } finally {
+    client.destroy();
+    await restarted.close();
+  }
+});
