@@ -36,6 +36,11 @@ export interface EmbeddedAwsOptions {
   region?: string;
   /** The stack's deployment defaults (DEPLOYMENT_DEFAULTS of every step); default none. */
   defaults?: DeploymentDefaults;
+  /**
+   * Benchmarks only, off by default: SageMaker takes at least this many seconds (× waitScale, like the pipeline's
+   * Waits) to create or update an endpoint, as real instance provisioning does, so poll loops run as in the cloud.
+   */
+  simulatedDeploymentSeconds?: number;
   /** Where the embedded AWS reports what it does (trigger starts, interrupted executions). Default: stderr. */
   log?: (line: string) => void;
 }
@@ -106,7 +111,12 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
       log,
     }),
   });
-  const sagemaker = createSageMakerService({ dataDir, endpointUrl: () => dispatcher.url, config });
+  const sagemaker = createSageMakerService({
+    dataDir,
+    endpointUrl: () => dispatcher.url,
+    config,
+    minimumDeploymentMs: (options.simulatedDeploymentSeconds ?? 0) * waitScale * 1000,
+  });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, region });
   const sns = createSnsService({ dataDir });
 

@@ -29,6 +29,11 @@ export interface SageMakerServiceOptions {
   /** The embedded AWS's own URL: SageMaker reads model data from S3 through it. */
   endpointUrl: () => string;
   config: LocalConfig;
+  /**
+   * Benchmarks only (default 0): an endpoint creation or update takes at least this long, as SageMaker's
+   * instance provisioning takes minutes; the endpoint stays Creating/Updating until then even if its processes are up.
+   */
+  minimumDeploymentMs?: number;
 }
 
 /** The embedded SageMaker: its JSON API plus what the runtime needs to reach the hosted endpoints. */
@@ -55,6 +60,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
   const aws = new LocalAwsClients(options.endpointUrl);
   const hosting = new Hosting({ dataDir: options.dataDir, config: options.config, aws });
   const inFlight = new Set<Promise<void>>();
+  const stopWaiting = new Set<() => void>();
   let closing = false;
 
   const track = (work: Promise<void>) => {
@@ -121,6 +127,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     const work = (async () => {
       try {
         await hosting.deploy({ endpointName: record.EndpointName, endpointConfigName: deployment.EndpointConfigName, variants: deployment.variants });
+        if (kind !== 'restore') await provisioning(deployment.startedAt + (options.minimumDeploymentMs ?? 0) - Date.now());
         if (closing) return;
         Object.assign(record, { current: deployment, pending: undefined, EndpointConfigName: deployment.EndpointConfigName });
         record.EndpointStatus = 'InService';
@@ -138,6 +145,22 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     })();
     track(work);
   };
+
+  /** The rest of a simulated provisioning time; cut short when the service closes. */
+  const provisioning = (ms: number) =>
+    ms <= 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            stopWaiting.delete(done);
+            resolve();
+          }, ms);
+          const done = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          stopWaiting.add(done);
+        });
 
   const remove = (record: EndpointRecord) => {
     const work = (async () => {
@@ -202,6 +225,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     jsonVersion: '1.1',
     close: async () => {
       closing = true;
+      for (const stop of stopWaiting) stop();
       await hosting.close();
       await Promise.allSettled([...inFlight]);
       aws.destroy();
