@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { PROJECT_ROOT } from '../infra/step-functions';
+import { startEmbeddedAws, type EmbeddedAws } from '../local/embedded-aws';
+import { parseLocalConfig } from '../local/local-config';
+
+export interface BenchAws {
+  aws: EmbeddedAws;
+  /** SDK clients pointed at the embedded AWS, as a user's code would be. */
+  clients: { s3: S3Client; sfn: SFNClient; sagemaker: SageMakerClient; sagemakerRuntime: SageMakerRuntimeClient };
+  stop(): Promise<void>;
+}
+
+export interface BenchAwsOptions {
+  waitScale: number;
+  /** SageMaker takes this many (AWS) seconds to create an endpoint; see EmbeddedAwsOptions. */
+  simulatedDeploymentSeconds?: number;
+}
+
+/**
+ * A fresh embedded AWS for one measurement: a free port, a temp data dir, the repo's aep.local.json images, and an
+ * instance quota high enough for the scale run (20 endpoints). Step logs are silenced. Always `await stop()`.
+ */
+export async function startBenchAws(options: BenchAwsOptions): Promise<BenchAws> {
+  process.env.AEP_LOG_LEVEL ??= 'SILENT';
+  const dataDir = mkdtempSync(join(tmpdir(), 'aep-bench-'));
+  const file = JSON.parse(readFileSync(join(PROJECT_ROOT, 'aep.local.json'), 'utf8')) as { images?: unknown };
+  const config = parseLocalConfig(
+    { images: file.images, hosting: { healthCheckTimeoutSeconds: 60, stopGraceSeconds: 2, maxInstancesPerType: 64 } },
+    PROJECT_ROOT,
+    'bench config',
+  );
+  const aws = await startEmbeddedAws({
+    port: 0,
+    dataDir,
+    config,
+    waitScale: options.waitScale,
+    simulatedDeploymentSeconds: options.simulatedDeploymentSeconds,
+    log: () => undefined,
+  });
+  const common = { endpoint: aws.url, region: aws.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
+  const clients = {
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    sfn: new SFNClient(common),
+    sagemaker: new SageMakerClient(common),
+    sagemakerRuntime: new SageMakerRuntimeClient(common),
+  };
+  return {
+    aws,
+    clients,
+    async stop() {
+      Object.values(clients).forEach((client) => client.destroy());
+      await aws.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

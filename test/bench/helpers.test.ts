@@ -1,0 +1,85 @@
+import { billExecution } from '../../bench/billing';
+import { atLeast, atMost, figure } from '../../bench/figures';
+import { median, percentile, ratio } from '../../bench/stats';
+import { formatTable } from '../../bench/table';
+
+describe('stats', () => {
+  test('median of odd and even samples, order-independent', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+  });
+
+  test('percentiles interpolate between ranks like numpy', () => {
+    const oneToHundred = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(oneToHundred, 50)).toBe(50.5);
+    expect(percentile(oneToHundred, 99)).toBeCloseTo(99.01, 10);
+    expect(percentile(oneToHundred, 0)).toBe(1);
+    expect(percentile(oneToHundred, 100)).toBe(100);
+  });
+
+  test('an empty sample and a zero denominator are errors, not NaN or Infinity', () => {
+    expect(() => median([])).toThrow(/empty sample/);
+    expect(() => ratio(1, 0)).toThrow(/non-positive denominator/);
+    expect(ratio(3, 4)).toBe(0.75);
+  });
+});
+
+describe('figures and table', () => {
+  test('a goal is met or not, at the boundary included', () => {
+    expect(figure('m', 'ratio', 1.25, '', atMost(1.25)).met).toBe(true);
+    expect(figure('m', 'ratio', 1.2501, '', atMost(1.25)).met).toBe(false);
+    expect(figure('m', 'throughput ratio', 0.49, '', atLeast(0.5)).met).toBe(false);
+    expect(figure('m', 'p50', 12.3456, 'ms')).toEqual({ measurement: 'm', name: 'p50', value: 12.346, unit: 'ms' });
+  });
+
+  test('the table aligns columns and shows goals and verdicts', () => {
+    const table = formatTable([
+      figure('throughput', 'async ÷ direct', 0.61, '', atLeast(0.5)),
+      figure('cloud-cost', 'state transitions', 75, '', atMost(60)),
+      figure('scale', 'peak RSS', 1234.5, 'MiB'),
+    ]);
+    expect(table.split('\n')).toEqual([
+      '| Measurement | Figure            | Value       | Goal  | Met     |',
+      '|-------------|-------------------|-------------|-------|---------|',
+      '| throughput  | async ÷ direct    | 0.61        | ≥ 0.5 | met     |',
+      '| cloud-cost  | state transitions | 75          | ≤ 60  | NOT MET |',
+      '| scale       | peak RSS          | 1,234.5 MiB |       |         |',
+    ]);
+  });
+});
+
+describe('billing from an execution history', () => {
+  const entered = (type: string, name: string) => ({ type: `${type}StateEntered`, stateEnteredEventDetails: { name } });
+  const history = [
+    { type: 'ExecutionStarted' },
+    entered('Task', 'DescribeEndpoint'),
+    { type: 'LambdaFunctionScheduled' },
+    { type: 'LambdaFunctionFailed' },
+    { type: 'LambdaFunctionScheduled' },
+    { type: 'LambdaFunctionSucceeded' },
+    { type: 'TaskStateExited' },
+    entered('Choice', 'EndpointReady?'),
+    entered('Wait', 'WaitEndpointPoll'),
+    entered('Task', 'DescribeEndpoint'),
+    { type: 'LambdaFunctionScheduled' },
+    entered('Map', 'SmokeTests'),
+    { type: 'MapIterationStarted' },
+    entered('Pass', 'WaitForOutput'),
+    entered('Succeed', 'Succeed'),
+    { type: 'ExecutionSucceeded' },
+  ];
+
+  test('every state entered is a transition, and so is every retry of a Lambda task', () => {
+    expect(billExecution(history)).toEqual({
+      stateTransitions: 8,
+      lambdaInvocations: 3,
+      retries: 1,
+      entriesByState: { DescribeEndpoint: 2, 'EndpointReady?': 1, WaitEndpointPoll: 1, SmokeTests: 1, WaitForOutput: 1, Succeed: 1 },
+    });
+  });
+
+  test('an empty history costs nothing', () => {
+    expect(billExecution([])).toEqual({ stateTransitions: 0, lambdaInvocations: 0, retries: 0, entriesByState: {} });
+  });
+});
