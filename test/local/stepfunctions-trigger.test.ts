@@ -5,7 +5,9 @@ import { isModelUpload, modelUploadTrigger, uploadExecutionName } from '../../lo
 
 const ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:aep-deploy-async-endpoint';
 
-function trigger(startExecution = jest.fn((request: { name: string }) => ({ executionArn: `${ARN}:${request.name}` }))) {
+type Start = (request: { stateMachineArn: string; name: string; input: string }) => { executionArn: string };
+
+function trigger(startExecution = jest.fn<ReturnType<Start>, Parameters<Start>>((request) => ({ executionArn: `${ARN}:${request.name}` }))) {
   const lines: string[] = [];
   const onObjectCreated = modelUploadTrigger({ modelsBucket: 'aep-models', stateMachineArn: ARN, startExecution, log: (l) => lines.push(l) });
   return { onObjectCreated, startExecution, lines };
@@ -23,7 +25,7 @@ test("starts the pipeline with exactly the rule's input, named after the key and
   const { onObjectCreated, startExecution } = trigger();
   onObjectCreated({ bucket: 'aep-models', key: 'models/recommender/v2/model.tar.gz', etag: '"abc"' });
   expect(startExecution).toHaveBeenCalledTimes(1);
-  const request = startExecution.mock.calls[0][0] as unknown as { stateMachineArn: string; name: string; input: string };
+  const request = startExecution.mock.calls[0][0];
   expect(request.stateMachineArn).toBe(ARN);
   expect(JSON.parse(request.input)).toEqual({ modelDataUrl: 's3://aep-models/models/recommender/v2/model.tar.gz' });
   expect(request.name).toBe(uploadExecutionName('models/recommender/v2/model.tar.gz', '"abc"'));
@@ -44,7 +46,7 @@ test('names are valid execution names, differ per ETag, and ignore ETag quoting'
 });
 
 test('a duplicate event (ExecutionAlreadyExists) is ignored; other failures are reported', () => {
-  const refuse = (error: Error) => () => {
+  const refuse = (error: Error): Start => () => {
     throw error;
   };
   const duplicate = trigger(jest.fn(refuse(new AwsError('ExecutionAlreadyExists', 'Execution Already Exists: x'))));
