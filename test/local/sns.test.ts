@@ -10,8 +10,13 @@ import {
   SNSServiceException,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createSnsService, type SnsService } from '../../local/sns/service';
-import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
+import { awsChildEnv, localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
 
 let aws: LocalAws;
 let service: SnsService;
@@ -135,3 +140,19 @@ test('topics and messages survive a restart over the same data dir', async () =>
     await second.close();
   }
 });
+
+test('the AWS CLI publishes: aws sns publish returns a MessageId and the message is kept', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'from-cli' }));
+  const home = mkdtempSync(join(tmpdir(), 'aep-sns-cli-'));
+  try {
+    const { stdout } = await promisify(execFile)(
+      'aws',
+      ['--endpoint-url', aws.url, 'sns', 'publish', '--topic-arn', TopicArn!, '--message', 'hello from the CLI', '--subject', 'cli'],
+      { env: awsChildEnv(home) },
+    );
+    const { MessageId } = JSON.parse(stdout);
+    expect(service.messages(TopicArn)).toEqual([expect.objectContaining({ messageId: MessageId, message: 'hello from the CLI', subject: 'cli' })]);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}, 30_000);

@@ -1,6 +1,11 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createStsService } from '../../local/sts/service';
-import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
+import { awsChildEnv, localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
 
 let aws: LocalAws;
 beforeAll(async () => {
@@ -29,3 +34,13 @@ test('an unknown action is a Query-protocol error, and an unsigned request names
   expect(text).toContain('<ErrorResponse');
   expect(text).toContain('<Code>InvalidAction</Code>');
 });
+
+test('aws sts get-caller-identity answers with the local account', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'aep-sts-cli-'));
+  try {
+    const { stdout } = await promisify(execFile)('aws', ['--endpoint-url', aws.url, 'sts', 'get-caller-identity'], { env: awsChildEnv(home) });
+    expect(JSON.parse(stdout)).toEqual({ UserId: '000000000000', Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root' });
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}, 30_000);
