@@ -1,33 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { Option } from 'commander';
-import { sagemaker, sagemakerRuntime, sfn } from '../../functions/lib/clients';
-import { startEmbeddedAws, type EmbeddedAws } from '../../local/embedded-aws';
-import { uploadExecutionName } from '../../local/trigger';
-import { waitForAsyncResult } from '../async-result';
-import { connect } from '../aws-connection';
-import { ExitCode, InfrastructureError } from '../cli-errors';
 import { defineCommand, type SetExitCode } from '../command';
-import { ensureExampleBuilt, examplePayload, REPO_ROOT, uploadSmokeFixtures, uploadVersion } from '../example-artifacts';
-import { createOutput, palette, type Output } from '../output';
-import type { RunReport } from '../run-report';
-import { summaryLines } from '../run-summary';
-import { executionArnFor } from '../start-execution';
-import { watchRun } from '../watch-run';
-
-const ENDPOINT = 'recommender';
-/** Pipeline waits 20× shorter than in AWS: the demo's polls take a second or two, not half a minute. */
-const DEMO_WAIT_SCALE = 0.05;
-const DEMO_DEADLINE_SECONDS = 120;
-
-interface DemoFlags {
-  dataDir?: string;
-}
+import type { DemoFlags } from '../demo-scenario';
 
 export function demoCommand(setExitCode: SetExitCode) {
   return defineCommand('demo', 'Run the whole pipeline on the embedded AWS with the example recommender: deploy v1 (gate passes), then a broken model (gate fails, endpoint rolled back to v1 and still answering). This is `npm start`.', [
@@ -36,128 +9,10 @@ export function demoCommand(setExitCode: SetExitCode) {
     'AEP_PORT=4566 aep demo --data-dir .aep-demo   # keep the data afterwards',
   ])
     .addOption(new Option('--data-dir <dir>', 'keep the embedded AWS\'s data here (default: a temporary directory, removed afterwards)'))
-    .action(async (flags: DemoFlags) => setExitCode(await demo(flags)));
-}
-
-interface Check {
-  what: string;
-  ok: boolean;
-  detail: string;
-}
-
-async function demo(flags: DemoFlags) {
-  const output = createOutput();
-  const paint = palette(output.resultColor);
-  process.env.AEP_LOG_LEVEL ??= 'SILENT'; // the step functions run in this process: keep their JSON logs out of the story
-  const started = Date.now();
-  const manifest = ensureExampleBuilt((line) => output.progress(line));
-  const dataDir = flags.dataDir ?? mkdtempSync(join(tmpdir(), 'aep-demo-'));
-  const aws = await startEmbeddedAws({
-    port: process.env.AEP_PORT ? Number(process.env.AEP_PORT) : 0,
-    dataDir,
-    configPath: join(REPO_ROOT, 'aep.local.json'),
-    waitScale: process.env.AEP_LOCAL_WAIT_SCALE ? Number(process.env.AEP_LOCAL_WAIT_SCALE) : DEMO_WAIT_SCALE,
-    log: (line) => output.progress(paint.dim(`  [embedded aws] ${line}`)),
-  });
-  const checks: Check[] = [];
-  try {
-    connect({ endpointUrl: aws.url });
-    output.line(paint.bold(`Embedded AWS on ${aws.url} (data in ${dataDir}, waits × ${aws.waitScale})`));
-    output.line(`Uploaded ${await uploadSmokeFixtures(manifest)} smoke payloads and baselines to s3://${aws.names.modelsBucket}/examples/recommender/`);
-
-    const v1 = await deployVersion(aws, 'v1', output);
-    checks.push({ what: 'v1 deployed, smoke tests passed', ok: v1.status === 'SUCCEEDED', detail: v1.status });
-
-    const broken = await deployVersion(aws, 'broken', output);
-    checks.push({
-      what: 'broken model stopped by the gate (BaselineMismatch)',
-      ok: broken.status === 'FAILED' && broken.error?.error === 'BaselineMismatch',
-      detail: `${broken.status}${broken.error ? ` ${broken.error.error}` : ''}`,
+    .action(async (flags: DemoFlags) => {
+      // Loaded on use: the embedded AWS costs a second of start-up that the other commands should not pay.
+      const { runDemo } = require('../demo-scenario') as typeof import('../demo-scenario');
+      setExitCode(await runDemo(flags));
     });
-
-    checks.push(...(await checkStillServingV1(v1, manifest, output)));
-  } finally {
-    await aws.close();
-    if (!flags.dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }
-
-  output.line();
-  output.line(paint.bold('Demo'));
-  for (const c of checks) output.line(`  ${c.ok ? paint.green('✓') : paint.red('✗')} ${c.what}  ${paint.dim(c.detail)}`);
-  const ok = checks.every((c) => c.ok);
-  output.line(`${ok ? paint.green('All as expected') : paint.red('Not as expected')} in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
-  return ok ? ExitCode.Succeeded : ExitCode.GateFailed;
 }
 
-/** Uploads a version as a user would (deploy.json, then model.tar.gz), and follows the run the upload started. */
-async function deployVersion(aws: EmbeddedAws, version: string, output: Output): Promise<RunReport> {
-  output.line();
-  output.line(palette(output.resultColor).bold(`── ${version}: upload s3://${aws.names.modelsBucket}/models/${ENDPOINT}/${version}/model.tar.gz ──`));
-  const upload = await uploadVersion(version, aws.names.modelsBucket, ENDPOINT);
-  const executionArn = executionArnFor(aws.names.stateMachineArn, uploadExecutionName(upload.key, upload.etag));
-  await waitUntilStarted(executionArn);
-  const report = await watchRun({
-    executionArn,
-    output,
-    deadline: Date.now() + DEMO_DEADLINE_SECONDS * 1000,
-    pollIntervalMs: 200,
-    artifactsBucket: async () => aws.names.artifactsBucket,
-  });
-  for (const line of summaryLines(report, output.resultColor)) output.line(line);
-  return report;
-}
-
-/** The S3 trigger starts the run as the upload completes; give it a moment to appear. */
-async function waitUntilStarted(executionArn: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      await sfn().send(new DescribeExecutionCommand({ executionArn }));
-      return;
-    } catch (error) {
-      if (!(error instanceof Error) || error.name !== 'ExecutionDoesNotExist') throw error;
-      await sleep(100);
-    }
-  }
-  throw new InfrastructureError(`The model upload did not start ${executionArn}`, 'The embedded S3 → Step Functions trigger did not fire: see the [embedded aws] lines above.');
-}
-
-/**
- * After the failed gate the endpoint must be back on v1's config, InService, and still answer as v1 did: an
- * asynchronous invocation (an async endpoint serves no other kind) of a smoke payload must return v1's top 5.
- */
-async function checkStillServingV1(v1: RunReport, manifest: ReturnType<typeof ensureExampleBuilt>, output: Output): Promise<Check[]> {
-  output.line();
-  output.line(palette(output.resultColor).bold(`── after the failed gate: is ${ENDPOINT} still serving v1? ──`));
-  const endpoint = await sagemaker().send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
-  const v1Config = v1.result?.endpointConfigName;
-  output.line(`  endpoint      ${ENDPOINT}  ${endpoint.EndpointStatus}  config ${endpoint.EndpointConfigName}  (v1's: ${v1Config ?? '?'})`);
-  const onV1: Check = {
-    what: 'endpoint back on v1\'s config, InService',
-    ok: v1Config !== undefined && endpoint.EndpointConfigName === v1Config && endpoint.EndpointStatus === 'InService',
-    detail: `${endpoint.EndpointStatus} ${endpoint.EndpointConfigName}`,
-  };
-
-  const payload = examplePayload(manifest, 'sneakers-top5.json');
-  const invoked = await sagemakerRuntime().send(
-    new InvokeEndpointAsyncCommand({ EndpointName: ENDPOINT, InputLocation: payload.uri, ContentType: 'application/json', Accept: 'application/json' }),
-  );
-  const result = await waitForAsyncResult({
-    outputLocation: invoked.OutputLocation!,
-    failureLocation: invoked.FailureLocation,
-    deadline: Date.now() + 30_000,
-    initialDelayMs: 50,
-    maxDelayMs: 500,
-  });
-  const topIds = (body: unknown) => ((body as { recommendations?: Array<{ item_id: string }> })?.recommendations ?? []).map((r) => r.item_id);
-  const answer = result.outcome === 'output' ? topIds(JSON.parse(result.body)) : [];
-  const expected = topIds(payload.baseline);
-  output.line(`  invocation    ${payload.uri} → ${result.location}`);
-  output.line(`  answer        ${answer.join(', ') || result.body}`);
-  output.line(`  v1 baseline   ${expected.join(', ')}`);
-  const answering: Check = {
-    what: 'endpoint still answering with v1\'s recommendations',
-    ok: answer.length > 0 && answer.join() === expected.join(),
-    detail: result.outcome === 'output' ? `${answer.length} recommendations` : 'failure object',
-  };
-  return [onV1, answering];
-}

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { runLocalUp } from '../../local/local-up';
 import { ExitCode, UsageError } from '../cli-errors';
 import { defineCommand, type SetExitCode } from '../command';
 
@@ -34,6 +33,8 @@ export function localCommand(setExitCode: SetExitCode) {
     .addOption(new Option('--config <file>', 'image → local command map (default ./aep.local.json)'))
     .addOption(new Option('--wait-scale <factor>', 'multiply the pipeline\'s Wait and retry intervals (default $AEP_LOCAL_WAIT_SCALE, else 1)').argParser(waitScale))
     .action(async (flags: LocalUpFlags) => {
+      // Loaded on use: the embedded AWS costs a second of start-up that the other commands should not pay.
+      const { runLocalUp } = require('../../local/local-up') as typeof import('../../local/local-up');
       const code = await runLocalUp({ port: flags.port, dataDir: flags.dataDir, configPath: flags.config, waitScale: flags.waitScale });
       // runLocalUp returns 1 when the embedded AWS could not start: for the CLI that is an infrastructure error.
       setExitCode(code === 0 ? ExitCode.Succeeded : ExitCode.Infrastructure);
