@@ -38,32 +38,33 @@ interface Listed {
 
 export async function deleteSupersededResources(args: CleanupArgs): Promise<CleanupResult> {
   const result: CleanupResult = { deleted: [], warnings: [] };
-  const protectedNames = new Set([args.currentConfigName, args.currentModelName, args.previousConfigName ?? '']);
-  const isLater = (item: Listed) => item.createdAt > args.startedAt.getTime();
+  const later = (items: Listed[]) => items.filter((i) => i.createdAt > args.startedAt.getTime()).map((i) => i.name);
+  const previous = args.previousConfigName ? [args.previousConfigName] : [];
 
   const configs = await listDerived(args.endpointName, listEndpointConfigs);
-  for (const item of configs.filter(isLater)) protectedNames.add(item.name);
-  const { keep: keptConfigs, drop: oldConfigs } = splitByAge(configs, protectedNames, args.retainPrevious);
-  for (const name of oldConfigs) {
+  const configsKept = keepNames(configs, args.retainPrevious, [args.currentConfigName, ...later(configs)], previous);
+  for (const { name } of configs.filter((c) => !configsKept.has(c.name))) {
     await deleteOne(`endpoint config ${name}`, () => sagemaker().send(new DeleteEndpointConfigCommand({ EndpointConfigName: name })), result);
   }
 
   const models = await listDerived(args.endpointName, listModels);
-  const modelProtected = new Set([...protectedNames, ...keptConfigs, ...models.filter(isLater).map((m) => m.name)]);
-  const { drop: oldModels } = splitByAge(models, modelProtected, args.retainPrevious);
-  for (const name of oldModels) {
+  const modelsKept = keepNames(models, args.retainPrevious, [args.currentModelName, ...later(models)], [...configsKept]);
+  for (const { name } of models.filter((m) => !modelsKept.has(m.name))) {
     await deleteOne(`model ${name}`, () => sagemaker().send(new DeleteModelCommand({ ModelName: name })), result);
   }
   return result;
 }
 
-/** Newest first; protected names are always kept and do not count against `retain`. */
-function splitByAge(items: Listed[], protectedNames: Set<string>, retain: number): { keep: string[]; drop: string[] } {
-  const candidates = items.filter((i) => !protectedNames.has(i.name)).sort((a, b) => b.createdAt - a.createdAt);
-  return {
-    keep: [...items.filter((i) => protectedNames.has(i.name)).map((i) => i.name), ...candidates.slice(0, retain).map((i) => i.name)],
-    drop: candidates.slice(retain).map((i) => i.name),
-  };
+/**
+ * The names to keep: `current` (this run's, or a later run's) as they are; of the others, the superseded ones, the
+ * newest `retain`, plus any `needed` (the previous config, even if older — the endpoint was rolled back to it by
+ * hand; the model of a kept config).
+ */
+function keepNames(items: Listed[], retain: number, current: string[], needed: string[]): Set<string> {
+  const keep = new Set([...current, ...needed]);
+  const superseded = items.filter((i) => !current.includes(i.name)).sort((a, b) => b.createdAt - a.createdAt);
+  for (const item of superseded.slice(0, retain)) keep.add(item.name);
+  return keep;
 }
 
 async function deleteOne(what: string, remove: () => Promise<unknown>, result: CleanupResult): Promise<void> {

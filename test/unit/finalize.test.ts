@@ -1,0 +1,224 @@
+import {
+  ApplicationAutoScalingClient,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  ListEndpointConfigsCommand,
+  ListModelsCommand,
+  SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../functions/finalize/handler';
+import type { PipelineState } from '../../functions/lib/pipeline-state';
+import { awsError, EXECUTION, pipelineState, resolvedConfig, s3Body, setTestEnvironment } from './fixtures';
+
+const s3Mock = mockClient(S3Client);
+const sagemakerMock = mockClient(SageMakerClient);
+const scalingMock = mockClient(ApplicationAutoScalingClient);
+const sfnMock = mockClient(SFNClient);
+const snsMock = mockClient(SNSClient);
+
+const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/recommender';
+const minutes = (m: number) => new Date(Date.parse(EXECUTION.startTime) + m * 60_000);
+const PREVIOUS = 'recommender-0000000005';
+
+function deployedState(overrides: Partial<PipelineState> = {}): PipelineState {
+  const base = pipelineState(overrides);
+  return {
+    ...base,
+    model: { name: base.names.model, arn: 'arn:model', createdNow: true },
+    endpointConfig: { name: base.names.endpointConfig, arn: 'arn:config', createdNow: true },
+    deployment: { action: 'update', previousConfigName: PREVIOUS, startedAt: minutes(2).toISOString() },
+    smoke: { cases: [], anyFailed: false },
+    ...overrides,
+  };
+}
+
+/** Derived names of this endpoint by age (minutes relative to the execution start), plus one not derived. */
+function givenResources(current: string, extraModels: Array<[string, number]> = []) {
+  const listed = (rows: Array<[string, number]>) => rows.map(([name, m]) => ({ name, CreationTime: minutes(m) }));
+  const configs = listed([
+    [current, 1],
+    [PREVIOUS, -5],
+    ['recommender-0000000004', -10],
+    ['recommender-0000000003', -20],
+    ['recommender-0000000002', -30],
+    ['recommender-manual', -40],
+  ]);
+  sagemakerMock.on(ListEndpointConfigsCommand).resolves({
+    EndpointConfigs: configs.map((c) => ({ EndpointConfigName: c.name, EndpointConfigArn: `arn:${c.name}`, CreationTime: c.CreationTime })),
+  });
+  const models = [...configs, ...listed(extraModels)];
+  sagemakerMock.on(ListModelsCommand).resolves({
+    Models: models.map((m) => ({ ModelName: m.name, ModelArn: `arn:${m.name}`, CreationTime: m.CreationTime })),
+  });
+}
+
+function auditRecord(): Record<string, any> {
+  const put = s3Mock.commandCalls(PutObjectCommand).find((c) => c.args[0].input.Key?.startsWith('audit/'));
+  return JSON.parse(String(put!.args[0].input.Body));
+}
+
+beforeEach(() => {
+  setTestEnvironment();
+  for (const mock of [s3Mock, sagemakerMock, scalingMock, sfnMock, snsMock]) mock.reset();
+  sagemakerMock.on(DescribeEndpointCommand).resolves({ EndpointArn: ENDPOINT_ARN, EndpointStatus: 'InService' });
+  sagemakerMock.on(DeleteEndpointConfigCommand).resolves({});
+  sagemakerMock.on(DeleteModelCommand).resolves({});
+  s3Mock.on(PutObjectCommand).resolves({});
+  s3Mock.on(GetObjectCommand, { Key: 'locks/recommender.json' }).resolves({
+    Body: s3Body(JSON.stringify({ holder: EXECUTION.id, acquiredAt: EXECUTION.startTime, endpointName: 'recommender' })),
+    ETag: '"lock"',
+  });
+  s3Mock.on(DeleteObjectCommand).resolves({});
+  sfnMock.on(DescribeExecutionCommand).resolves({ input: '{}' });
+  sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
+  snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  scalingMock.on(RegisterScalableTargetCommand).resolves({});
+  scalingMock.on(PutScalingPolicyCommand).resolves({ PolicyARN: 'arn:aws:autoscaling:policy/scale-out-from-zero' });
+});
+
+describe('Finalize', () => {
+  it('deletes superseded configs and models beyond retainPrevious, keeping the current and previous ones', async () => {
+    const state = deployedState();
+    givenResources(state.names.endpointConfig, [['recommender-00000000aa', -7]]);
+    const result = await handler(state);
+
+    // superseded, newest first: 5 (previous), 4, 3, 2 → retainPrevious 2 keeps 5 and 4
+    const deletedConfigs = sagemakerMock.commandCalls(DeleteEndpointConfigCommand).map((c) => c.args[0].input.EndpointConfigName);
+    expect(deletedConfigs.sort()).toEqual(['recommender-0000000002', 'recommender-0000000003']);
+    // models: the orphan (-7) is among the newest 2 superseded; the kept configs' models are kept too
+    const deletedModels = sagemakerMock.commandCalls(DeleteModelCommand).map((c) => c.args[0].input.ModelName);
+    expect(deletedModels.sort()).toEqual(['recommender-0000000002', 'recommender-0000000003']);
+    expect(sagemakerMock).toHaveReceivedCommandWith(ListEndpointConfigsCommand, { NameContains: 'recommender' });
+
+    expect(result).toEqual({
+      endpointName: 'recommender',
+      endpointArn: ENDPOINT_ARN,
+      endpointConfigName: state.names.endpointConfig,
+      modelName: state.names.model,
+      action: 'update',
+      previousConfigName: PREVIOUS,
+      verdict: 'passed',
+      cases: [],
+      auditUri: 's3://aep-artifacts/audit/recommender/run-1.json',
+      deletedResources: expect.arrayContaining(['endpoint config recommender-0000000002', 'model recommender-0000000003']),
+    });
+    expect(result.deletedResources).toHaveLength(4);
+  });
+
+  it('writes the audit record, publishes DeploymentSucceeded and releases the lock', async () => {
+    const state = deployedState();
+    givenResources(state.names.endpointConfig);
+    await handler(state);
+    expect(auditRecord()).toMatchObject({ verdict: 'passed', endpointName: 'recommender', previousConfigName: PREVIOUS });
+    const publish = snsMock.commandCalls(PublishCommand)[0].args[0].input;
+    expect(publish.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:aep-deployment-events');
+    expect(JSON.parse(String(publish.Message))).toEqual({
+      type: 'DeploymentSucceeded',
+      endpointName: 'recommender',
+      execution: { arn: EXECUTION.id, name: 'run-1' },
+      model: state.names.model,
+      config: state.names.endpointConfig,
+      verdict: 'passed',
+      auditUri: 's3://aep-artifacts/audit/recommender/run-1.json',
+    });
+    expect(s3Mock).toHaveReceivedCommandWith(DeleteObjectCommand, { Key: 'locks/recommender.json', IfMatch: '"lock"' });
+  });
+
+  it('never deletes what a later run created, nor names it did not derive', async () => {
+    const state = deployedState({ config: resolvedConfig({ retainPrevious: 0 }) });
+    givenResources(state.names.endpointConfig, [['recommender-00000000bb', 30]]);
+    await handler(state);
+    const deleted = sagemakerMock.commandCalls(DeleteModelCommand).map((c) => c.args[0].input.ModelName);
+    expect(deleted).not.toContain('recommender-00000000bb');
+    expect(deleted).not.toContain('recommender-manual');
+    expect(deleted).not.toContain(PREVIOUS);
+    expect(deleted).not.toContain(state.names.model);
+    expect(deleted.sort()).toEqual(['recommender-0000000002', 'recommender-0000000003', 'recommender-0000000004']);
+  });
+
+  it('is safe to re-run: already deleted resources and an already released lock are not errors', async () => {
+    const state = deployedState();
+    givenResources(state.names.endpointConfig);
+    sagemakerMock.on(DeleteEndpointConfigCommand).rejects(awsError('ValidationException', 'Could not find endpoint configuration "x".'));
+    sagemakerMock.on(DeleteModelCommand).rejects(awsError('ValidationException', 'Could not find model "x".'));
+    s3Mock.on(GetObjectCommand, { Key: 'locks/recommender.json' }).rejects(awsError('NoSuchKey', 'The specified key does not exist.', 404));
+    const result = await handler(state);
+    expect(result.deletedResources).toEqual([]);
+    expect(s3Mock).not.toHaveReceivedCommand(DeleteObjectCommand);
+    expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+  });
+
+  it('reports a refused deletion as a warning in the audit record without failing the deployment', async () => {
+    const state = deployedState();
+    givenResources(state.names.endpointConfig);
+    sagemakerMock.on(DeleteModelCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform sagemaker:DeleteModel'));
+    const result = await handler(state);
+    expect(result.verdict).toBe('passed');
+    expect(auditRecord().finalize.warnings).toContain(
+      'could not delete model recommender-0000000002: AccessDeniedException: not authorized to perform sagemaker:DeleteModel',
+    );
+  });
+
+  it('registers scale-to-zero autoscaling: scalable target, backlog target tracking and a step policy out of zero', async () => {
+    const state = deployedState({ config: resolvedConfig({ autoscaling: { minCapacity: 0, maxCapacity: 3, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 } }) });
+    givenResources(state.names.endpointConfig);
+    const result = await handler(state);
+    const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/recommender/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' };
+    expect(scalingMock).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { ...target, MinCapacity: 0, MaxCapacity: 3 });
+    expect(scalingMock).toHaveReceivedCommandWith(PutScalingPolicyCommand, {
+      ...target,
+      PolicyType: 'TargetTrackingScaling',
+      TargetTrackingScalingPolicyConfiguration: expect.objectContaining({
+        TargetValue: 5,
+        CustomizedMetricSpecification: {
+          MetricName: 'ApproximateBacklogSizePerInstance',
+          Namespace: 'AWS/SageMaker',
+          Dimensions: [{ Name: 'EndpointName', Value: 'recommender' }],
+          Statistic: 'Average',
+        },
+      }),
+    });
+    expect(scalingMock).toHaveReceivedCommandWith(PutScalingPolicyCommand, { ...target, PolicyType: 'StepScaling' });
+    expect(result.autoscaling).toEqual({ resourceId: 'endpoint/recommender/variant/AllTraffic', minCapacity: 0, maxCapacity: 3 });
+    expect(auditRecord().finalize.autoscaling.alarmToCreate).toMatchObject({ metric: 'HasBacklogWithoutCapacity', policyArn: 'arn:aws:autoscaling:policy/scale-out-from-zero' });
+  });
+
+  it('registers no step policy when minCapacity is above zero, and none at all without autoscaling', async () => {
+    const state = deployedState({ config: resolvedConfig({ autoscaling: { minCapacity: 1, maxCapacity: 2, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 } }) });
+    givenResources(state.names.endpointConfig);
+    await handler(state);
+    expect(scalingMock).toHaveReceivedCommandTimes(PutScalingPolicyCommand, 1);
+    scalingMock.resetHistory();
+    await handler(deployedState());
+    expect(scalingMock).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+  });
+
+  it('keeps the deployment when autoscaling is refused, with a warning', async () => {
+    const state = deployedState({ config: resolvedConfig({ autoscaling: { minCapacity: 0, maxCapacity: 2, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 } }) });
+    givenResources(state.names.endpointConfig);
+    scalingMock.on(RegisterScalableTargetCommand).rejects(awsError('ValidationException', 'Unsupported service namespace'));
+    const result = await handler(state);
+    expect(result.autoscaling).toBeUndefined();
+    expect(auditRecord().finalize.warnings).toEqual(['autoscaling of endpoint recommender not configured: ValidationException: Unsupported service namespace']);
+  });
+
+  it('retries throttling instead of reporting it', async () => {
+    givenResources(deployedState().names.endpointConfig);
+    sagemakerMock.on(DeleteEndpointConfigCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    await expect(handler(deployedState())).rejects.toMatchObject({ name: 'TransientError' });
+  });
+
+  it('refuses a state with no deployment (a workflow bug), naming what is missing', async () => {
+    await expect(handler(pipelineState())).rejects.toThrow('Finalize reached without $.model, $.endpointConfig, $.deployment');
+  });
+});
