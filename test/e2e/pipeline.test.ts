@@ -155,6 +155,8 @@ test('the AWS CLI starts and describes executions (a bad artifact fails fast in 
   const described = await cli('describe-execution', '--execution-arn', started.executionArn);
   expect(described).toMatchObject({ status: 'FAILED', error: 'ArtifactNotFound', name: 'cli-missing-artifact' });
   expect(described.cause).toContain('s3://aep-models/models/nowhere/model.tar.gz');
+  const history = await cli('get-execution-history', '--execution-arn', started.executionArn, '--reverse-order', '--max-items', '1');
+  expect(history.events[0]).toMatchObject({ type: 'ExecutionFailed', executionFailedEventDetails: { error: 'ArtifactNotFound' } });
   // Nothing was deployed: the endpoint still serves v2.
   expect((await served()).configName).toBe(v2ConfigName);
 });
