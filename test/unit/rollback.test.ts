@@ -1,0 +1,250 @@
+import {
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeModelCommand,
+  ListTagsCommand,
+  SageMakerClient,
+  UpdateEndpointCommand,
+} from '@aws-sdk/client-sagemaker';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { PREVIOUS_CONFIG_TAG } from '../../functions/deploy-endpoint/deploy-endpoint';
+import type { PipelineState } from '../../functions/lib/pipeline-state';
+import { handler } from '../../functions/rollback/handler';
+import { rollbackStep, type RollbackProgress } from '../../functions/rollback/rollback';
+import { awsError, EXECUTION, OTHER_EXECUTION_ARN, pipelineState, resolvedConfig, setTestEnvironment } from './fixtures';
+
+const sagemakerMock = mockClient(SageMakerClient);
+const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/recommender';
+const MODEL_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:model/recommender-own';
+const CONFIG_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/recommender-own';
+const PREVIOUS = 'recommender-0000000005';
+const ORIGINAL_ERROR = { Error: 'BaselineMismatch', Cause: '["case shoes-top5: overlap@5 = 0.40 < minOverlap 0.80"]' };
+const now = new Date('2025-01-01T01:00:00.000Z');
+const notFound = (what: string) => awsError('ValidationException', `Could not find ${what}.`);
+const tagged = (executionArn: string) => ({ Tags: [{ Key: 'aep:execution', Value: executionArn }] });
+
+function failedState(action: 'create' | 'update' | undefined, overrides: Partial<PipelineState> = {}): PipelineState {
+  const base = pipelineState(overrides);
+  return {
+    ...base,
+    model: { name: base.names.model, arn: MODEL_ARN, createdNow: true },
+    endpointConfig: { name: base.names.endpointConfig, arn: CONFIG_ARN, createdNow: true },
+    ...(action === 'create' ? { deployment: { action, startedAt: now.toISOString() } } : {}),
+    ...(action === 'update' ? { deployment: { action, previousConfigName: PREVIOUS, startedAt: now.toISOString() } } : {}),
+    error: ORIGINAL_ERROR,
+    ...overrides,
+  };
+}
+
+function givenEndpoint(status: string, configName: string, createdBy = OTHER_EXECUTION_ARN) {
+  sagemakerMock.on(DescribeEndpointCommand).resolves({ EndpointName: 'recommender', EndpointArn: ENDPOINT_ARN, EndpointStatus: status as never, EndpointConfigName: configName });
+  sagemakerMock.on(ListTagsCommand, { ResourceArn: ENDPOINT_ARN }).resolves(tagged(createdBy));
+}
+
+function givenOwnModelAndConfig(createdBy = EXECUTION.id) {
+  sagemakerMock.on(DescribeModelCommand).resolves({ ModelName: 'own', ModelArn: MODEL_ARN });
+  sagemakerMock.on(DescribeEndpointConfigCommand).resolves({ EndpointConfigName: 'own', EndpointConfigArn: CONFIG_ARN });
+  sagemakerMock.on(ListTagsCommand, { ResourceArn: MODEL_ARN }).resolves(tagged(createdBy));
+  sagemakerMock.on(ListTagsCommand, { ResourceArn: CONFIG_ARN }).resolves(tagged(createdBy));
+}
+
+function givenNoEndpoint() {
+  sagemakerMock.on(DescribeEndpointCommand).rejects(notFound('endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/recommender"'));
+}
+
+const withProgress = (state: PipelineState, progress: RollbackProgress): PipelineState => ({ ...state, rollback: progress });
+
+beforeEach(() => {
+  setTestEnvironment();
+  sagemakerMock.reset();
+  sagemakerMock.on(DescribeModelCommand).rejects(notFound('model'));
+  sagemakerMock.on(DescribeEndpointConfigCommand).rejects(notFound('endpoint configuration'));
+  for (const command of [DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand, UpdateEndpointCommand] as const) {
+    sagemakerMock.on(command as never).resolves({});
+  }
+});
+
+describe('Rollback after a failed first deployment (create)', () => {
+  it('completes at once when nothing was created yet', async () => {
+    givenNoEndpoint();
+    const result = await handler(failedState(undefined));
+    expect(result).toMatchObject({ complete: true, actions: ['nothing to roll back: no SageMaker resource of this run exists'], kept: [] });
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  it('deletes the endpoint, then (once it is gone) the config and the model: nothing is left', async () => {
+    const state = failedState('create', { error: { Error: 'EndpointCreationFailed', Cause: 'Failed: image not found' } });
+    givenEndpoint('Failed', state.names.endpointConfig, EXECUTION.id);
+    givenOwnModelAndConfig();
+    const first = await rollbackStep(state, now);
+    expect(first).toMatchObject({ complete: false, actions: ['deleted endpoint recommender'], nextPollSeconds: 30, polls: 1 });
+    expect(sagemakerMock).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: 'recommender' });
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointConfigCommand);
+
+    givenNoEndpoint();
+    const second = await rollbackStep(withProgress(state, first), now);
+    expect(second).toMatchObject({
+      complete: true,
+      actions: ['deleted endpoint recommender', `deleted endpoint config ${state.names.endpointConfig}`, `deleted model ${state.names.model}`],
+      kept: [],
+    });
+    expect(sagemakerMock).toHaveReceivedCommandWith(DeleteEndpointConfigCommand, { EndpointConfigName: state.names.endpointConfig });
+    expect(sagemakerMock).toHaveReceivedCommandWith(DeleteModelCommand, { ModelName: state.names.model });
+  });
+
+  it('waits while the endpoint is still Creating', async () => {
+    const state = failedState('create');
+    givenEndpoint('Creating', state.names.endpointConfig, EXECUTION.id);
+    givenOwnModelAndConfig();
+    const result = await rollbackStep(state, now);
+    expect(result).toMatchObject({ complete: false, actions: ['waiting for endpoint recommender (Creating)'] });
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointCommand);
+  });
+
+  it('keeps everything under onFailure keep, and says so', async () => {
+    const state = failedState('create', { config: resolvedConfig({ onFailure: 'keep' }) });
+    givenEndpoint('InService', state.names.endpointConfig, EXECUTION.id);
+    givenOwnModelAndConfig();
+    const result = await rollbackStep(state, now);
+    expect(result).toMatchObject({
+      complete: true,
+      kept: ['endpoint recommender', `endpoint config ${state.names.endpointConfig}`, `model ${state.names.model}`],
+    });
+    for (const command of [DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand]) {
+      expect(sagemakerMock).not.toHaveReceivedCommand(command);
+    }
+  });
+
+  it('deletes only what this execution created', async () => {
+    givenNoEndpoint();
+    givenOwnModelAndConfig(OTHER_EXECUTION_ARN);
+    const state = failedState('create');
+    const result = await rollbackStep(state, now);
+    expect(result.actions).toEqual([
+      `endpoint config ${state.names.endpointConfig} was not created by this execution; left as is`,
+      `model ${state.names.model} was not created by this execution; left as is`,
+    ]);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteModelCommand);
+  });
+
+  it('is RollbackFailed naming the resource, the original error and the command when a deletion is refused', async () => {
+    givenNoEndpoint();
+    givenOwnModelAndConfig();
+    sagemakerMock.on(DeleteModelCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform sagemaker:DeleteModel'));
+    const state = failedState('create');
+    await expect(rollbackStep(state, now)).rejects.toMatchObject({
+      name: 'RollbackFailed',
+      message:
+        `Rollback could not delete model ${state.names.model} (AccessDeniedException: not authorized to perform sagemaker:DeleteModel). ` +
+        `The deployment had failed with BaselineMismatch: ${ORIGINAL_ERROR.Cause}. By hand: aws sagemaker delete-model --model-name ${state.names.model}`,
+    });
+  });
+});
+
+describe('Rollback after a failed update', () => {
+  it('restores the previous config, waits while Updating, then deletes this run\'s config and model', async () => {
+    const state = failedState('update');
+    givenOwnModelAndConfig();
+    givenEndpoint('InService', state.names.endpointConfig);
+    const first = await rollbackStep(state, now);
+    expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointName: 'recommender', EndpointConfigName: PREVIOUS });
+    expect(first).toMatchObject({ complete: false, restoreRequested: true, actions: [`restoring endpoint recommender to config ${PREVIOUS}`] });
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointCommand);
+
+    givenEndpoint('Updating', state.names.endpointConfig);
+    const second = await rollbackStep(withProgress(state, first), now);
+    expect(second).toMatchObject({ complete: false, polls: 2 });
+    expect(sagemakerMock).toHaveReceivedCommandTimes(UpdateEndpointCommand, 1);
+
+    givenEndpoint('InService', PREVIOUS);
+    const third = await rollbackStep(withProgress(state, second), now);
+    expect(third).toMatchObject({ complete: true });
+    expect(third.actions).toEqual([
+      `restoring endpoint recommender to config ${PREVIOUS}`,
+      'waiting for endpoint recommender (Updating)',
+      `restored endpoint recommender to config ${PREVIOUS}`,
+      `deleted endpoint config ${state.names.endpointConfig}`,
+      `deleted model ${state.names.model}`,
+    ]);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointCommand);
+  });
+
+  it('does not update an endpoint SageMaker already rolled back, and never deletes it', async () => {
+    const state = failedState('update', { error: { Error: 'EndpointUpdateFailed', Cause: 'update rolled back' } });
+    givenOwnModelAndConfig();
+    givenEndpoint('InService', PREVIOUS);
+    const result = await rollbackStep(state, now);
+    expect(result).toMatchObject({ complete: true });
+    expect(result.actions[0]).toBe(`endpoint recommender still serves its previous config ${PREVIOUS}`);
+    expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointCommand);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointCommand);
+  });
+
+  it('under onFailure keep still restores the serving endpoint but keeps the new config and model', async () => {
+    const state = failedState('update', { config: resolvedConfig({ onFailure: 'keep' }) });
+    givenOwnModelAndConfig();
+    givenEndpoint('InService', PREVIOUS);
+    const result = await rollbackStep({ ...state, rollback: { complete: false, actions: [], kept: [], nextPollSeconds: 30, startedAt: now.toISOString(), polls: 1, restoreRequested: true } as RollbackProgress }, now);
+    expect(result).toMatchObject({ complete: true, kept: [`endpoint config ${state.names.endpointConfig}`, `model ${state.names.model}`] });
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteModelCommand);
+
+    givenEndpoint('InService', state.names.endpointConfig);
+    await rollbackStep(state, now);
+    expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointConfigName: PREVIOUS });
+  });
+
+  it('finds the previous config on the tag DeployEndpoint stamps when the deployment result was lost', async () => {
+    const state = failedState(undefined);
+    givenOwnModelAndConfig();
+    sagemakerMock.on(ListTagsCommand, { ResourceArn: CONFIG_ARN }).resolves({ Tags: [{ Key: 'aep:execution', Value: EXECUTION.id }, { Key: PREVIOUS_CONFIG_TAG, Value: PREVIOUS }] });
+    givenEndpoint('InService', state.names.endpointConfig);
+    await rollbackStep(state, now);
+    expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointConfigName: PREVIOUS });
+  });
+
+  it('is RollbackFailed with the command to run when SageMaker refuses the restore', async () => {
+    const state = failedState('update');
+    givenOwnModelAndConfig();
+    givenEndpoint('InService', state.names.endpointConfig);
+    sagemakerMock.on(UpdateEndpointCommand).rejects(awsError('ResourceLimitExceeded', 'The account-level service limit for ml.m5.large is 2 instances'));
+    const error = await rollbackStep(state, now).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'RollbackFailed' });
+    expect((error as Error).message).toContain(`Rollback could not restore endpoint recommender (InService) to config ${PREVIOUS} (ResourceLimitExceeded:`);
+    expect((error as Error).message).toContain(`By hand: aws sagemaker update-endpoint --endpoint-name recommender --endpoint-config-name ${PREVIOUS}`);
+  });
+
+  it('is RollbackFailed when the accepted restore ended back on this run\'s config', async () => {
+    const state = failedState('update');
+    givenOwnModelAndConfig();
+    sagemakerMock.on(DescribeEndpointCommand).resolves({ EndpointArn: ENDPOINT_ARN, EndpointStatus: 'InService', EndpointConfigName: state.names.endpointConfig, FailureReason: 'capacity' });
+    sagemakerMock.on(ListTagsCommand, { ResourceArn: ENDPOINT_ARN }).resolves(tagged(OTHER_EXECUTION_ARN));
+    const progress: RollbackProgress = { complete: false, actions: [], kept: [], nextPollSeconds: 30, startedAt: now.toISOString(), polls: 3, restoreRequested: true };
+    await expect(rollbackStep(withProgress(state, progress), now)).rejects.toThrow(/the update ended InService on .* \(FailureReason: capacity\)/);
+  });
+
+  it('is RollbackFailed when no previous config is known for an endpoint on this run\'s config', async () => {
+    const state = failedState(undefined);
+    givenOwnModelAndConfig();
+    givenEndpoint('InService', state.names.endpointConfig);
+    await expect(rollbackStep(state, now)).rejects.toThrow(/no previous config is recorded/);
+  });
+
+  it('gives up with RollbackFailed after timeouts.endpointSeconds', async () => {
+    const state = failedState('update');
+    const progress: RollbackProgress = { complete: false, actions: ['waiting for endpoint recommender (Updating)'], kept: [], nextPollSeconds: 30, startedAt: '2024-12-31T23:59:59.000Z', polls: 100 };
+    const error = await rollbackStep(withProgress(state, progress), now).catch((e: Error) => e);
+    expect(error).toMatchObject({ name: 'RollbackFailed' });
+    expect((error as Error).message).toContain('finish within timeouts.endpointSeconds (3600 s)');
+    expect((error as Error).message).toContain(`aws sagemaker update-endpoint --endpoint-name recommender --endpoint-config-name ${PREVIOUS}`);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DescribeEndpointCommand);
+  });
+
+  it('retries throttling', async () => {
+    sagemakerMock.on(DescribeEndpointCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    await expect(handler(failedState('update'))).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
