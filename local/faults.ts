@@ -22,6 +22,12 @@ export const faultRuleSchema = z.strictObject({
     .optional(),
   /** Stall matching calls this long before serving them normally. */
   delayMs: z.number().int().min(0).max(600_000).optional(),
+  /**
+   * Service `lambda` only: `after` runs the step's handler first and then fails the call with `error` (the work is
+   * done, its result lost — a Lambda that crashed or timed out after its side effects), which is what step
+   * idempotency must survive. Default `before`: the handler never runs.
+   */
+  phase: z.enum(['before', 'after']).default('before'),
 });
 export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 type FaultRule = z.infer<typeof faultRuleSchema> & { id: string; seen: number; fired: number };
@@ -32,7 +38,7 @@ export interface FaultCall {
   resource?: string;
 }
 
-export type FaultOutcome = { error: AwsError } | { delayMs: number } | undefined;
+export type FaultOutcome = { error: AwsError; phase: 'before' | 'after' } | { delayMs: number } | undefined;
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
@@ -62,7 +68,7 @@ export class FaultInjector {
       // Fire on the calls where the running share crosses a whole number: exact rates, no randomness to flake on.
       if (Math.floor(rule.seen * rule.rate) === Math.floor((rule.seen - 1) * rule.rate)) continue;
       rule.fired += 1;
-      if (rule.error) return { error: new AwsError(rule.error.code, rule.error.message, rule.error.status) };
+      if (rule.error) return { error: new AwsError(rule.error.code, rule.error.message, rule.error.status), phase: rule.phase };
       if (rule.delayMs !== undefined) return { delayMs: rule.delayMs };
     }
     return undefined;

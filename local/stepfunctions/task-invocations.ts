@@ -53,7 +53,8 @@ export const laneContext = new AsyncLocalStorage<Lane>();
 /**
  * The taskResourceLocalHandlers of one execution: every Task state calls the function its Resource names, and each
  * call is journaled for the history and remembered as its lane's latest state. Fault rules for service `lambda`
- * (operation: the state name) fail or stall the call as the Lambda service would (`Lambda.ServiceException`, …).
+ * (operation: the state name) fail or stall the call as the Lambda service would (`Lambda.ServiceException`, …),
+ * or — phase `after` — let the handler run and then fail, as a handler that throws after its side effects.
  */
 export function taskHandlers(
   states: Map<string, StateInfo>,
@@ -68,9 +69,11 @@ export function taskHandlers(
     const resource = state.Resource;
     const invoke = async (payload: unknown) => {
       const fault = faults?.check({ service: 'lambda', operation: stateName, resource });
+      if (fault && 'error' in fault && fault.phase === 'before') throw new LambdaFunctionError(fault.error.code, fault.error.message);
+      if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      const result = await fn(payload);
       if (fault && 'error' in fault) throw new LambdaFunctionError(fault.error.code, fault.error.message);
-      if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      return fn(payload);
+      return result;
     };
     handlers[stateName] = (payload) => {
       const previous = laneContext.getStore();
