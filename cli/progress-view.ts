@@ -86,6 +86,7 @@ class LiveView implements ProgressView {
   private readonly now: () => number;
   private pending?: { state: string; visits: number; firstEnteredAt: Date; lastExitedAt: Date; failed: boolean };
   private frame = 0;
+  private finished = false;
 
   constructor(private readonly options: ViewOptions) {
     this.paint = palette(options.color);
@@ -98,7 +99,7 @@ class LiveView implements ProgressView {
   }
 
   tick(): void {
-    this.options.stream.write(`${CLEAR_LINE}${this.statusLine()}`);
+    if (!this.finished) this.options.stream.write(`${CLEAR_LINE}${this.statusLine()}`);
   }
 
   close(): void {
@@ -114,12 +115,17 @@ class LiveView implements ProgressView {
     const inState = p.currentStateEnteredAt ? formatDuration(Math.max(0, this.now() - p.currentStateEnteredAt.getTime())) : '';
     this.frame = (this.frame + 1) % SPINNER.length;
     const text = `${SPINNER[this.frame]} ${p.currentState ?? 'starting'}${inState ? ` (${inState})` : ''}  elapsed ${elapsed || '-'}  polls ${p.polls}${p.retries ? `  retries ${p.retries}` : ''}`;
-    const width = (this.options.stream.columns ?? 80) - 1;
+    // A terminal that reports no size (0) gets the classic 80 columns.
+    const width = (this.options.stream.columns || 80) - 1;
     return text.length > width ? text.slice(0, width) : text;
   }
 
   private note(note: Note): void {
-    if (note.kind === 'exited' && note.depth === 0 && (note.stateKind === 'Task' || note.stateKind === 'Map')) {
+    const topLevelStep = (n: Note) => 'depth' in n && n.depth === 0 && 'stateKind' in n && (n.stateKind === 'Task' || n.stateKind === 'Map');
+    // A step's line is written once the run moves on to another step, so a polled step gets one line, not one per poll.
+    if (note.kind === 'entered' && topLevelStep(note) && this.pending?.state !== note.state) this.flush();
+    if (note.kind === 'finished') this.finished = true;
+    if (note.kind === 'exited' && topLevelStep(note)) {
       if (this.pending?.state !== note.state) {
         this.flush();
         this.pending = { state: note.state, visits: 0, firstEnteredAt: new Date(note.at.getTime() - note.durationMs), lastExitedAt: note.at, failed: false };

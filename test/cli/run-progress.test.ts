@@ -63,7 +63,7 @@ describe('RunProgress over a recorded history', () => {
 
 describe('live view', () => {
   it('keeps one line per step (a polled step once, with its visits) and redraws a status line in place', () => {
-    const stream = new PassThrough();
+    const stream = Object.assign(new PassThrough(), { columns: 0 }); // a terminal that reports no size
     let written = '';
     stream.on('data', (chunk: Buffer) => (written += chunk.toString()));
     const progress = new RunProgress();
@@ -76,6 +76,10 @@ describe('live view', () => {
     expect(permanent).toContain('✓ ValidateInput          0.4s');
     expect(permanent.filter((l) => l.includes('DescribeEndpoint'))).toEqual(['✓ DescribeEndpoint       2.2s  (2 polls)']);
     expect(permanent).toContain('retry    CreateModel  attempt 2');
+    // A step's line comes when the run moves on, in order.
+    expect(permanent.indexOf('✓ DescribeEndpoint       2.2s  (2 polls)')).toBeLessThan(permanent.findIndex((l) => l.startsWith('✓ SmokeTests')));
+    // Once finished, no status line is redrawn below the end.
+    expect(written.slice(written.lastIndexOf('failed   BaselineMismatch'))).not.toMatch(/elapsed/);
     expect(written).not.toMatch(/\u001b\[3\dm/); // no colour when colour is off
   });
 });
