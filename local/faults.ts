@@ -38,7 +38,8 @@ export interface FaultCall {
   resource?: string;
 }
 
-export type FaultOutcome = { error: AwsError; phase: 'before' | 'after' } | { delayMs: number } | undefined;
+/** `after`: fail once the step's handler has run (lambda rules of phase `after`). */
+export type FaultOutcome = { error: AwsError; after?: true } | { delayMs: number } | undefined;
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
@@ -68,7 +69,10 @@ export class FaultInjector {
       // Fire on the calls where the running share crosses a whole number: exact rates, no randomness to flake on.
       if (Math.floor(rule.seen * rule.rate) === Math.floor((rule.seen - 1) * rule.rate)) continue;
       rule.fired += 1;
-      if (rule.error) return { error: new AwsError(rule.error.code, rule.error.message, rule.error.status), phase: rule.phase };
+      if (rule.error) {
+        const error = new AwsError(rule.error.code, rule.error.message, rule.error.status);
+        return rule.phase === 'after' ? { error, after: true } : { error };
+      }
       if (rule.delayMs !== undefined) return { delayMs: rule.delayMs };
     }
     return undefined;

@@ -69,7 +69,7 @@ export function taskHandlers(
     const resource = state.Resource;
     const invoke = async (payload: unknown) => {
       const fault = faults?.check({ service: 'lambda', operation: stateName, resource });
-      if (fault && 'error' in fault && fault.phase === 'before') throw new LambdaFunctionError(fault.error.code, fault.error.message);
+      if (fault && 'error' in fault && !fault.after) throw new LambdaFunctionError(fault.error.code, fault.error.message);
       if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       const result = await fn(payload);
       if (fault && 'error' in fault) throw new LambdaFunctionError(fault.error.code, fault.error.message);
