@@ -81,6 +81,9 @@ export class StepLambda extends Construct {
         sourcesContent: false,
         target: 'node22',
         format: OutputFormat.CJS,
+        // Prefer the packages' ES module builds: esbuild tree-shakes them, which drops unused SDK clients and
+        // commands (describe-endpoint: 1.3 MB with the CommonJS builds, 0.8 MB with these).
+        mainFields: ['module', 'main'],
         // Bundle the AWS SDK v3 clients: the function runs the versions it was tested with, not the runtime's.
         externalModules: [],
       },
