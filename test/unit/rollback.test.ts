@@ -114,9 +114,9 @@ describe('Rollback after a failed first deployment (create)', () => {
       complete: true,
       kept: ['endpoint recommender', `endpoint config ${state.names.endpointConfig}`, `model ${state.names.model}`],
     });
-    for (const command of [DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand]) {
-      expect(sagemakerMock).not.toHaveReceivedCommand(command);
-    }
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointCommand);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointConfigCommand);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteModelCommand);
   });
 
   it('deletes only what this execution created', async () => {
