@@ -1,3 +1,4 @@
+import validator from 'asl-validator';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -403,6 +404,12 @@ describe('state machine', () => {
       return `arn-of:${value['Fn::GetAtt'][0]}`;
     });
     expect(substituted).not.toContain('${');
+    // What Step Functions receives after substitution is still valid ASL with real Lambda ARNs in every Task.
+    const deployed = definition.replace(
+      /\$\{([A-Za-z0-9]+)\}/g,
+      (_, key: string) => `arn:aws:lambda:eu-west-1:111122223333:function:${props.DefinitionSubstitutions[key]['Fn::GetAtt'][0]}`,
+    );
+    expect(validator(JSON.parse(deployed), { checkPaths: true, checkArn: true }).errors).toEqual([]);
 
     for (const step of PIPELINE_STEPS) {
       const fnId = props.DefinitionSubstitutions[substitutionKey(step)]['Fn::GetAtt'][0];
