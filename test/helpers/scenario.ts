@@ -1,4 +1,7 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
@@ -17,6 +20,7 @@ import {
 import type { AuditRecord } from '../../functions/lib/audit';
 import type { DeploymentEvent } from '../../functions/lib/deployment-events';
 import { artifactKeys, isDerivedName, resourceNames } from '../../functions/lib/names';
+import { create as createTar } from 'tar';
 import type { TestAws } from './embedded';
 
 /**
@@ -276,4 +280,68 @@ export async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 20_00
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
+}
+
+/** Where the echo fixtures live: outside models/, so uploading them starts nothing. */
+export const ECHO_FIXTURES = {
+  artifact: 's3://aep-models/fixtures/echo/model.tar.gz',
+  payload: 's3://aep-models/fixtures/echo/payload.json',
+  baseline: 's3://aep-models/fixtures/echo/baseline.json',
+  /** The echo container answers with its input, so payload = baseline passes the exact comparison. */
+  body: '{"hello":"echo"}',
+};
+
+/** A real gzip-compressed tar for the echo container, its smoke payload and baseline, in the embedded S3. */
+export async function uploadEchoFixtures(t: TestAws): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'aep-echo-model-'));
+  try {
+    writeFileSync(join(dir, 'model.txt'), 'the echo model has no weights\n');
+    await createTar({ gzip: true, file: join(dir, 'model.tar.gz'), cwd: dir }, ['model.txt']);
+    const put = (uri: string, body: Buffer | string) => {
+      const [, Bucket, Key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri)!;
+      return t.clients.s3.send(new PutObjectCommand({ Bucket, Key, Body: body }));
+    };
+    await put(ECHO_FIXTURES.artifact, readFileSync(join(dir, 'model.tar.gz')));
+    await put(ECHO_FIXTURES.payload, ECHO_FIXTURES.body);
+    await put(ECHO_FIXTURES.baseline, ECHO_FIXTURES.body);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface EchoOptions {
+  /** AEP_FAULT of the echo container: exit-at-start, never-healthy, http-500, slow:<ms>. */
+  fault?: string;
+  image?: string;
+  invocationTimeoutSeconds?: number;
+  outputTimeoutSeconds?: number;
+  endpointTimeoutSeconds?: number;
+  onFailure?: 'rollback' | 'keep';
+}
+
+/** The execution input deploying the echo container to `endpointName`, with one exact smoke case and short polls. */
+export function echoDeployment(endpointName: string, options: EchoOptions = {}): Record<string, unknown> {
+  return {
+    modelDataUrl: ECHO_FIXTURES.artifact,
+    endpointName,
+    image: options.image ?? 'local/echo:latest',
+    environment: options.fault ? { AEP_FAULT: options.fault } : {},
+    async: { maxConcurrentInvocationsPerInstance: 2, invocationTimeoutSeconds: options.invocationTimeoutSeconds ?? 60 },
+    smokeTests: [
+      {
+        name: 'echo',
+        payloadUri: ECHO_FIXTURES.payload,
+        contentType: 'application/json',
+        baseline: { uri: ECHO_FIXTURES.baseline },
+        compare: { mode: 'exact' },
+      },
+    ],
+    poll: { endpointSeconds: 5, outputSeconds: 5, lockSeconds: 5 },
+    timeouts: {
+      endpointSeconds: options.endpointTimeoutSeconds ?? 120,
+      outputSeconds: options.outputTimeoutSeconds ?? 60,
+      lockSeconds: 600,
+    },
+    ...(options.onFailure ? { onFailure: options.onFailure } : {}),
+  };
 }
