@@ -50,7 +50,9 @@ async function invokeReference(endpointName: string, smokeCase: SmokeTest): Prom
   if (head.sizeBytes > MAX_REALTIME_PAYLOAD_BYTES) {
     return {
       ok: false,
-      reason: `the payload ${smokeCase.payloadUri} is ${mib(head.sizeBytes)}, more than the ${mib(MAX_REALTIME_PAYLOAD_BYTES)} real-time endpoint ${endpointName} accepts; use a baseline object (baseline.uri) instead`,
+      reason:
+        `the payload ${smokeCase.payloadUri} is ${mib(head.sizeBytes)}, more than the ` +
+        `${mib(MAX_REALTIME_PAYLOAD_BYTES)} real-time endpoint ${endpointName} accepts; use a baseline object (baseline.uri) instead`,
     };
   }
   let body: Uint8Array;

@@ -80,7 +80,9 @@ async function deleteOne(what: string, remove: () => Promise<unknown>, result: C
   }
 }
 
-async function listDerived(endpointName: string, list: (nameContains: string, token?: string) => Promise<{ items: Listed[]; next?: string }>): Promise<Listed[]> {
+type ListPage = (nameContains: string, token?: string) => Promise<{ items: Listed[]; next?: string }>;
+
+async function listDerived(endpointName: string, list: ListPage): Promise<Listed[]> {
   const items: Listed[] = [];
   let token: string | undefined;
   do {

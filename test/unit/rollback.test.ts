@@ -63,9 +63,10 @@ beforeEach(() => {
   sagemakerMock.reset();
   sagemakerMock.on(DescribeModelCommand).rejects(notFound('model'));
   sagemakerMock.on(DescribeEndpointConfigCommand).rejects(notFound('endpoint configuration'));
-  for (const command of [DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand, UpdateEndpointCommand] as const) {
-    sagemakerMock.on(command as never).resolves({});
-  }
+  sagemakerMock.on(DeleteEndpointCommand).resolves({});
+  sagemakerMock.on(DeleteEndpointConfigCommand).resolves({});
+  sagemakerMock.on(DeleteModelCommand).resolves({});
+  sagemakerMock.on(UpdateEndpointCommand).resolves({});
 });
 
 describe('Rollback after a failed first deployment (create)', () => {
