@@ -1,6 +1,6 @@
 import { OutputTimeout, SmokeInvocationFailed } from '../lib/errors';
 import type { OutputPoll } from '../lib/pipeline-state';
-import { nextPollSeconds } from '../lib/poll-schedule';
+import { nextPollSeconds, READINESS_POLL_MAX_FACTOR } from '../lib/poll-schedule';
 import { headObject, readFirstBytes } from '../lib/s3-objects';
 import type { InvokedSmokeCaseState } from '../lib/smoke-case-state';
 
@@ -37,7 +37,7 @@ export async function checkOutput(state: InvokedSmokeCaseState, now: Date): Prom
         `looked for ${looked}. Check the endpoint's CloudWatch logs, or raise timeouts.outputSeconds for slow models`,
     );
   }
-  return { ready: false, polls, nextPollSeconds: nextPollSeconds(state.poll.outputSeconds, polls - 1), checkedAt };
+  return { ready: false, polls, nextPollSeconds: nextPollSeconds(state.poll.outputSeconds, polls - 1, READINESS_POLL_MAX_FACTOR), checkedAt };
 }
 
 /** The excerpt as one readable line: invalid UTF-8 replaced, control characters collapsed to spaces. */

@@ -1,7 +1,7 @@
 import type { DescribeEndpointCommandOutput } from '@aws-sdk/client-sagemaker';
 import { EndpointCreationFailed, EndpointTimeout, EndpointUpdateFailed, type PipelineError } from '../lib/errors';
 import type { DeploymentState, EndpointPoll, PipelineState } from '../lib/pipeline-state';
-import { nextPollSeconds } from '../lib/poll-schedule';
+import { nextPollSeconds, READINESS_POLL_MAX_FACTOR } from '../lib/poll-schedule';
 import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
 
 /** Statuses that still lead somewhere: keep polling. RollingBack ends InService on the old config (handled below). */
@@ -46,7 +46,7 @@ export async function describeEndpoint(state: PipelineState, now: Date): Promise
   }
   // never wait past the deadline: the last poll lands on it
   const wait = Math.min(
-    nextPollSeconds(state.config.poll.endpointSeconds, polls - 1),
+    nextPollSeconds(state.config.poll.endpointSeconds, polls - 1, READINESS_POLL_MAX_FACTOR),
     Math.max(1, Math.ceil(limitSeconds - elapsedSeconds)),
   );
   return { ...poll, ready: false, nextPollSeconds: wait };

@@ -37,7 +37,8 @@ describe('CheckOutput', () => {
     const first = await checkOutput(state(), secondsAfterInvoke(5));
     expect(first).toEqual({ ready: false, polls: 1, nextPollSeconds: 10, checkedAt: secondsAfterInvoke(5).toISOString() });
     const later = await checkOutput(state(4), secondsAfterInvoke(60));
-    expect(later).toMatchObject({ ready: false, polls: 5, nextPollSeconds: 10 });
+    // the interval grows from 10 s to at most 1.5 × 10 s (READINESS_POLL_MAX_FACTOR)
+    expect(later).toMatchObject({ ready: false, polls: 5, nextPollSeconds: 15 });
     expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, { Key: 'async-failures/recommender/out-1-error.out' });
   });
 

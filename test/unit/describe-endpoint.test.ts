@@ -25,7 +25,7 @@ it('is ready when the endpoint is InService on our config', async () => {
   await expect(handler(withDeployment(created))).resolves.toMatchObject({ status: 'InService', configName: ours, ready: true, polls: 1 });
 });
 
-it('is not ready while Creating, counting polls and waiting config.poll.endpointSeconds', async () => {
+it('is not ready while Creating, counting polls and waiting a little longer each time from config.poll.endpointSeconds', async () => {
   sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'Creating', EndpointConfigName: ours });
   const previousPoll = { status: 'Creating', ready: false, polls: 2, nextPollSeconds: 30, checkedAt: startedAt };
   await expect(describeEndpoint(withDeployment(created, { endpoint: previousPoll }), at(90))).resolves.toEqual({
@@ -34,7 +34,8 @@ it('is not ready while Creating, counting polls and waiting config.poll.endpoint
     failureReason: undefined,
     ready: false,
     polls: 3,
-    nextPollSeconds: 30,
+    // third poll: 30 s × 1.5, the cap (READINESS_POLL_MAX_FACTOR)
+    nextPollSeconds: 45,
     checkedAt: at(90).toISOString(),
   });
 });
