@@ -315,9 +315,7 @@ export class AsyncEndpointPipeline extends Construct {
     return {
       ...variables,
       POWERTOOLS_SERVICE_NAME: 'aep',
-      LOG_LEVEL: logLevel,
-      // functions/lib/logger.ts reads its level from AEP_LOG_LEVEL.
-      AEP_LOG_LEVEL: logLevel,
+      POWERTOOLS_LOG_LEVEL: logLevel,
     };
   }
 }

@@ -17,6 +17,9 @@ export interface ResolveArgs {
   deployFile?: DeployFile;
   defaults: DeploymentDefaults;
   /** Buckets the pipeline may read (models and artifacts): IAM grants nothing else. */
+  /** The only bucket the SageMaker execution role may read model artifacts from. */
+  modelsBucket: string;
+  /** Buckets smoke payloads and baselines may live in. */
   allowedBuckets: string[];
   namePrefix: string;
   executionArn: string;
@@ -58,7 +61,7 @@ export function resolveConfig(args: ResolveArgs): Resolution {
   }
 
   const smokeTests = merged.smokeTests ?? [];
-  problems.push(...bucketProblems(modelDataUrl, smokeTests, args.allowedBuckets));
+  problems.push(...bucketProblems(modelDataUrl, smokeTests, args.modelsBucket, args.allowedBuckets));
   const seen = new Map<string, number>();
   smokeTests.forEach((test, i) => {
     const first = seen.get(test.name);
@@ -128,11 +131,17 @@ function endpointNameProblems(name: string, origin: string, args: ResolveArgs): 
 function bucketProblems(
   modelDataUrl: string,
   smokeTests: ResolvedConfig['smokeTests'],
+  modelsBucket: string,
   allowed: string[],
 ): string[] {
-  return [{ field: 'modelDataUrl', uri: modelDataUrl }, ...smokeTestObjects(smokeTests)]
+  const problems = smokeTestObjects(smokeTests)
     .filter(({ uri }) => !allowed.includes(parseS3Uri(uri)?.bucket ?? ''))
     .map(({ field, uri }) => `${field}: ${uri} is outside the pipeline's buckets (${allowed.join(', ')}); copy it into one of them`);
+  if (parseS3Uri(modelDataUrl)?.bucket !== modelsBucket) {
+    // SageMaker reads the artifact with the pipeline's execution role, which may read the models bucket only.
+    problems.unshift(`modelDataUrl: ${modelDataUrl} is outside the models bucket (${modelsBucket}); upload the artifact there`);
+  }
+  return problems;
 }
 
 /** The S3 objects the smoke tests read (payloads, baseline documents), with the field naming each, in input order. */

@@ -41,6 +41,7 @@ export async function validateInput(
     input,
     deployFile,
     defaults: env.defaults,
+    modelsBucket: env.modelsBucket,
     allowedBuckets,
     namePrefix: env.namePrefix,
     executionArn: execution.id,

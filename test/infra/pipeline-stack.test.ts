@@ -257,8 +257,7 @@ describe('step functions', () => {
       KMS_KEY_ARN: '',
       DEPLOYMENT_DEFAULTS: Match.anyValue(),
       POWERTOOLS_SERVICE_NAME: 'aep',
-      LOG_LEVEL: 'INFO',
-      AEP_LOG_LEVEL: 'INFO',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     };
     s.template.allResourcesProperties('AWS::Lambda::Function', { Environment: { Variables: variables } });

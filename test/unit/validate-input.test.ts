@@ -124,6 +124,11 @@ describe('InvalidInput before any S3 object is read', () => {
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
+  it('rejects an artifact in the artifacts bucket: SageMaker’s role may read models from the models bucket only', async () => {
+    const error = await run({ modelDataUrl: 's3://aep-artifacts/models/recommender/model.tar.gz' }).catch((e) => e);
+    expect(error).toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('modelDataUrl: s3://aep-artifacts/models/recommender/model.tar.gz is outside the models bucket (aep-models)') });
+  });
+
   it('fails when no endpoint name is given or derivable', async () => {
     await expect(run({ modelDataUrl: 's3://aep-models/uploads/model.tar.gz' })).rejects.toMatchObject({
       name: 'InvalidInput',
