@@ -1,0 +1,86 @@
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { measureAsyncThroughput } from './async-throughput';
+import { measureCloudCost } from './cloud-cost';
+import { measureColdStart } from './cold-start';
+import type { Figure, MeasurementResult } from './figures';
+import { measureOrchestrationOverhead } from './orchestration-overhead';
+import { measureScale } from './scale';
+import { formatTable } from './table';
+
+/**
+ * `npm run bench [measurement …]`: runs the measurements one after another (all of them by default), prints the
+ * table and writes bench/results.json. A measurement that fails is recorded with its error; the others still run,
+ * and the exit code is 1. Missing goals do not change the exit code: this is a benchmark, not a test.
+ */
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
+  'lambda-cold-start': () => measureColdStart({ runs: 5, log }),
+  'cloud-cost': () => measureCloudCost({ waitScale: 0.02, log }),
+  'orchestration-overhead': () => measureOrchestrationOverhead({ runs: 5, waitScale: 0.001, log }),
+  'async-throughput': () => measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
+  scale: () => measureScale({ pipelines: 20, waitScale: 0.01, log }),
+};
+
+async function main(argv: string[]): Promise<number> {
+  // Node 20 is supported on purpose (see cli/bin.cjs); the SDK's upgrade notice is noise in a report.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const unknown = argv.filter((name) => !(name in MEASUREMENTS));
+  if (unknown.length > 0) {
+    log(`Unknown measurement(s): ${unknown.join(', ')}. Known: ${Object.keys(MEASUREMENTS).join(', ')}`);
+    return 2;
+  }
+  const selected = argv.length > 0 ? argv : Object.keys(MEASUREMENTS);
+  const started = Date.now();
+  const environment = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  const figures: Figure[] = [];
+  const measurements: Record<string, unknown> = {};
+  let failed = false;
+  for (const name of selected) {
+    log(`${name}…`);
+    const t0 = Date.now();
+    try {
+      const result = await MEASUREMENTS[name]();
+      figures.push(...result.figures);
+      measurements[name] = { ok: true, seconds: (Date.now() - t0) / 1000, details: result.details };
+      log(`${name}: done in ${Math.round((Date.now() - t0) / 1000)} s`);
+    } catch (error) {
+      failed = true;
+      const e = error as Error;
+      measurements[name] = { ok: false, seconds: (Date.now() - t0) / 1000, error: `${e.name}: ${e.message}` };
+      log(`${name}: FAILED: ${e.stack ?? e.message}`);
+    }
+  }
+  const withGoals = figures.filter((f) => f.goal);
+  const results = {
+    generatedAt: new Date(started).toISOString(),
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+    environment,
+    goals: { met: withGoals.filter((f) => f.met).length, notMet: withGoals.filter((f) => !f.met).length },
+    figures,
+    measurements,
+  };
+  const file = join(__dirname, 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${formatTable(figures)}\n\n`);
+  log(`${results.goals.met} goal(s) met, ${results.goals.notMet} not met; ${results.durationSeconds} s on ${environment.cpus} CPU(s), load ${environment.loadAverageAtStart.join(' ')}. Written: ${file}`);
+  return failed ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    log(`bench: ${(error as Error).stack ?? String(error)}`);
+    process.exitCode = 1;
+  },
+);
