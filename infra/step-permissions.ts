@@ -307,8 +307,8 @@ class StatementBuilder {
 
   /**
    * Scale-to-zero registration: a target-tracking policy on ApproximateBacklogSizePerInstance and a step policy
-   * for scaling out from zero. Registering creates Application Auto Scaling's service-linked role on first use.
-   * (Finalize does not create the HasBacklogWithoutCapacity alarm itself, so no CloudWatch permission.)
+   * for scaling out from zero, triggered by a HasBacklogWithoutCapacity alarm named after the endpoint.
+   * Registering creates Application Auto Scaling's service-linked role on first use.
    */
   autoscaling() {
     const serviceLinkedRole = this.stack.formatArn({
@@ -329,6 +329,20 @@ class StatementBuilder {
       // RegisterScalableTarget checks that the caller itself could describe the endpoint and change its capacity.
       this.sageMakerTagged(['UpdateEndpointWeightsAndCapacities'], ['endpoint']),
       this.sageMakerRead(['DescribeEndpointConfig'], ['endpoint-config']),
+      justifyWildcards(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricAlarm'],
+          resources: [
+            this.stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              resourceName: `${this.c.namePrefix}*-scale-out-from-zero`,
+            }),
+          ],
+        }),
+        'The scale-out-from-zero alarm is named after the endpoint, which is only known per deployment; scoped to the name prefix and suffix.',
+      ),
       new iam.PolicyStatement({
         actions: ['iam:CreateServiceLinkedRole'],
         resources: [serviceLinkedRole],

@@ -1,6 +1,7 @@
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { VARIANT_NAME } from '../create-endpoint-config/create-endpoint-config';
-import { autoscaling } from '../lib/clients';
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { autoscaling, cloudwatch } from '../lib/clients';
 import type { Autoscaling } from '../lib/deployment-input';
 import { describeError, isTransientAwsError } from '../lib/errors';
 import { logger } from '../lib/logger';
@@ -9,9 +10,8 @@ import { logger } from '../lib/logger';
  * Autoscaling of an asynchronous endpoint, as SageMaker's documentation sets it up: the variant's instance count is
  * a scalable target; a target-tracking policy keeps ApproximateBacklogSizePerInstance near the target; with
  * minCapacity 0 the endpoint scales in to zero when idle, and a step-scaling policy scales it out of zero.
- * That step policy is triggered by a CloudWatch alarm on HasBacklogWithoutCapacity, which needs
- * @aws-sdk/client-cloudwatch (not a dependency): the policy is registered and its ARN reported, so the alarm can be
- * attached to it (the `alarmToCreate` of the result says exactly which).
+ * That step policy is triggered by a CloudWatch alarm on HasBacklogWithoutCapacity (target tracking alone never
+ * leaves zero: with no instance there is no backlog per instance to track).
  * All calls are upserts: a re-run sets the same values.
  */
 export interface AutoscalingResult {
@@ -19,12 +19,17 @@ export interface AutoscalingResult {
   minCapacity: number;
   maxCapacity: number;
   policies: string[];
-  /** The alarm that must invoke the scale-out-from-zero policy (minCapacity 0 only). */
-  alarmToCreate?: { metric: string; namespace: string; dimensions: Record<string, string>; policyArn: string };
+  /** The alarm that invokes the scale-out-from-zero policy (minCapacity 0 only). */
+  alarmName?: string;
 }
 
 const NAMESPACE = 'sagemaker';
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
+
+/** Named after the endpoint so IAM can scope PutMetricAlarm to the pipeline's name prefix. */
+export function scaleOutFromZeroAlarmName(endpointName: string): string {
+  return `${endpointName}-scale-out-from-zero`;
+}
 
 export function scalableResourceId(endpointName: string): string {
   return `endpoint/${endpointName}/variant/${VARIANT_NAME}`;
@@ -79,15 +84,24 @@ export async function configureAutoscaling(endpointName: string, settings: Autos
     }),
   );
   result.policies.push(fromZeroName);
-  result.alarmToCreate = {
-    metric: 'HasBacklogWithoutCapacity',
-    namespace: 'AWS/SageMaker',
-    dimensions: { EndpointName: endpointName },
-    policyArn: stepPolicy.PolicyARN ?? '',
-  };
-  logger.warn('scale-out-from-zero policy registered without its CloudWatch alarm (no CloudWatch client)', {
-    alarmToCreate: result.alarmToCreate,
-  });
+  result.alarmName = scaleOutFromZeroAlarmName(endpointName);
+  await cloudwatch().send(
+    new PutMetricAlarmCommand({
+      AlarmName: result.alarmName,
+      AlarmDescription: `Scales endpoint ${endpointName} out of zero instances when requests are queued (aep).`,
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'HasBacklogWithoutCapacity',
+      Dimensions: [{ Name: 'EndpointName', Value: endpointName }],
+      Statistic: 'Average',
+      Period: 60,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'missing',
+      AlarmActions: [stepPolicy.PolicyARN ?? ''],
+    }),
+  );
   return result;
 }
 

@@ -4,6 +4,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 /**
  * One factory for every AWS client, so the cloud and the embedded AWS share one code path.
@@ -29,6 +30,8 @@ export const sns = (): SNSClient => cached('sns', () => new SNSClient(common()))
 export const sfn = (): SFNClient => cached('sfn', () => new SFNClient(common()));
 export const autoscaling = (): ApplicationAutoScalingClient =>
   cached('application-autoscaling', () => new ApplicationAutoScalingClient(common()));
+
+export const cloudwatch = (): CloudWatchClient => cached('cloudwatch', () => new CloudWatchClient(common()));
 
 /** Drops cached clients; tests use it after changing the environment. */
 export function resetClients(): void {

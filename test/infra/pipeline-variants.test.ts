@@ -144,6 +144,7 @@ describe('the customized configuration', () => {
     expect(statementsWithAction(statements, 'iam:CreateServiceLinkedRole')[0].Condition).toEqual({
       StringLike: { 'iam:AWSServiceName': 'sagemaker.application-autoscaling.amazonaws.com' },
     });
+    expect(JSON.stringify(statementsWithAction(statements, 'cloudwatch:PutMetricAlarm')[0].Resource)).toMatch(/:alarm:.*\*-scale-out-from-zero/);
     const otherSteps = ['validate-input', 'deploy-endpoint', 'rollback', 'record-failure'];
     for (const folder of otherSteps) {
       expect(actionsOf(stepStatements(folder)).filter((a) => a.startsWith('application-autoscaling:'))).toEqual([]);

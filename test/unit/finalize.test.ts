@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/finalize/handler';
@@ -25,6 +26,7 @@ const sagemakerMock = mockClient(SageMakerClient);
 const scalingMock = mockClient(ApplicationAutoScalingClient);
 const sfnMock = mockClient(SFNClient);
 const snsMock = mockClient(SNSClient);
+const cloudwatchMock = mockClient(CloudWatchClient);
 
 const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/recommender';
 const minutes = (m: number) => new Date(Date.parse(EXECUTION.startTime) + m * 60_000);
@@ -69,7 +71,7 @@ function auditRecord(): Record<string, any> {
 
 beforeEach(() => {
   setTestEnvironment();
-  for (const mock of [s3Mock, sagemakerMock, scalingMock, sfnMock, snsMock]) mock.reset();
+  for (const mock of [s3Mock, sagemakerMock, scalingMock, sfnMock, snsMock, cloudwatchMock]) mock.reset();
   sagemakerMock.on(DescribeEndpointCommand).resolves({ EndpointArn: ENDPOINT_ARN, EndpointStatus: 'InService' });
   sagemakerMock.on(DeleteEndpointConfigCommand).resolves({});
   sagemakerMock.on(DeleteModelCommand).resolves({});
@@ -84,6 +86,7 @@ beforeEach(() => {
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
   scalingMock.on(RegisterScalableTargetCommand).resolves({});
   scalingMock.on(PutScalingPolicyCommand).resolves({ PolicyARN: 'arn:aws:autoscaling:policy/scale-out-from-zero' });
+  cloudwatchMock.on(PutMetricAlarmCommand).resolves({});
 });
 
 describe('Finalize', () => {
@@ -190,7 +193,14 @@ describe('Finalize', () => {
     });
     expect(scalingMock).toHaveReceivedCommandWith(PutScalingPolicyCommand, { ...target, PolicyType: 'StepScaling' });
     expect(result.autoscaling).toEqual({ resourceId: 'endpoint/recommender/variant/AllTraffic', minCapacity: 0, maxCapacity: 3 });
-    expect(auditRecord().finalize.autoscaling.alarmToCreate).toMatchObject({ metric: 'HasBacklogWithoutCapacity', policyArn: 'arn:aws:autoscaling:policy/scale-out-from-zero' });
+    expect(cloudwatchMock).toHaveReceivedCommandWith(PutMetricAlarmCommand, {
+      AlarmName: 'recommender-scale-out-from-zero',
+      Namespace: 'AWS/SageMaker',
+      MetricName: 'HasBacklogWithoutCapacity',
+      Dimensions: [{ Name: 'EndpointName', Value: 'recommender' }],
+      AlarmActions: ['arn:aws:autoscaling:policy/scale-out-from-zero'],
+    });
+    expect(auditRecord().finalize.autoscaling.alarmName).toBe('recommender-scale-out-from-zero');
   });
 
   it('registers no step policy when minCapacity is above zero, and none at all without autoscaling', async () => {
@@ -198,6 +208,7 @@ describe('Finalize', () => {
     givenResources(state.names.endpointConfig);
     await handler(state);
     expect(scalingMock).toHaveReceivedCommandTimes(PutScalingPolicyCommand, 1);
+    expect(cloudwatchMock).not.toHaveReceivedCommand(PutMetricAlarmCommand);
     scalingMock.resetHistory();
     await handler(deployedState());
     expect(scalingMock).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
