@@ -128,12 +128,12 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       try {
         await hosting.deploy({ endpointName: record.EndpointName, endpointConfigName: deployment.EndpointConfigName, variants: deployment.variants });
         if (kind !== 'restore') await provisioning(deployment.startedAt + (options.minimumDeploymentMs ?? 0) - Date.now());
-        if (closing) return;
+        if (closing || supersededRestore(kind, record, deployment)) return;
         Object.assign(record, { current: deployment, pending: undefined, EndpointConfigName: deployment.EndpointConfigName });
         record.EndpointStatus = 'InService';
         record.FailureReason = undefined;
       } catch (error) {
-        if (closing) return;
+        if (closing || supersededRestore(kind, record, deployment)) return;
         const reason = (error as Error).message;
         record.pending = undefined;
         // A failed update rolls back: the old config keeps serving and the endpoint says why the update failed.
@@ -145,6 +145,14 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     })();
     track(work);
   };
+
+  /**
+   * Re-hosting after a restart runs in the background while the endpoint already says InService, so an UpdateEndpoint
+   * can be accepted meanwhile: from then on the update decides the endpoint's status, and the restore must not put the
+   * old config back over it (it did: the pipeline saw its update "rolled back" while it was still in progress).
+   */
+  const supersededRestore = (kind: 'create' | 'update' | 'restore', record: EndpointRecord, deployment: Deployment) =>
+    kind === 'restore' && (record.pending !== undefined || record.current !== deployment);
 
   /** The rest of a simulated provisioning time; cut short when the service closes. */
   const provisioning = (ms: number) =>
