@@ -168,6 +168,8 @@ export interface ExpectedEnding {
   left?: SageMakerInventory;
   /** The endpoint config the endpoint must be serving (InService) afterwards, if any. */
   serving?: string;
+  /** The request body the serving endpoint must answer; default a small JSON document. */
+  payload?: string;
 }
 
 const NOTHING: SageMakerInventory = { models: [], endpointConfigs: [], endpoints: [] };
@@ -205,7 +207,7 @@ export async function expectEnding(t: TestAws, run: FinishedExecution, expected:
 
   if (expected.endpointName === undefined) await expectNoSageMakerResources(t.clients.sagemaker);
   else expect(await inventory(t.clients.sagemaker, expected.endpointName)).toEqual(expected.left ?? NOTHING);
-  if (expected.serving !== undefined) await expectServing(t, expected.endpointName!, expected.serving);
+  if (expected.serving !== undefined) await expectServing(t, expected.endpointName!, expected.serving, expected.payload);
 }
 
 /** The endpoint is InService on `configName` and answers a real-time invocation with 200. */
