@@ -1,5 +1,6 @@
 import { startTestAws, type TestAws } from '../helpers/embedded';
 import {
+  accountInventory,
   echoDeployment,
   expectEnding,
   invocationCounts,
@@ -8,6 +9,7 @@ import {
   runResources,
   uploadEchoFixtures,
   type FinishedExecution,
+  type SageMakerInventory,
 } from '../helpers/scenario';
 
 /**
@@ -32,10 +34,17 @@ afterAll(async () => {
   await t?.stop();
 });
 
+/** Every resource a scenario promised to leave, for the final orphan count. */
+const promised: SageMakerInventory = { models: [], endpointConfigs: [], endpoints: [] };
+
 /** What a successful first deployment of `endpointName` by `run` leaves: its model, its config, the endpoint. */
-function deployedBy(endpointName: string, run: FinishedExecution) {
+function deployedBy(endpointName: string, run: FinishedExecution): SageMakerInventory {
   const own = runResources(endpointName, run.executionArn);
-  return { models: [own.model], endpointConfigs: [own.endpointConfig], endpoints: [endpointName] };
+  const left = { models: [own.model], endpointConfigs: [own.endpointConfig], endpoints: [endpointName] };
+  for (const kind of ['models', 'endpointConfigs', 'endpoints'] as const) {
+    for (const name of left[kind]) if (!promised[kind].includes(name)) promised[kind].push(name);
+  }
+  return left;
 }
 
 describe('the endpoint never comes up: EndpointCreationFailed, rolled back to nothing', () => {
@@ -143,4 +152,11 @@ describe('transient faults are retried: the deployment succeeds with exactly one
       .map((e) => JSON.parse(e.lambdaFunctionSucceededEventDetails!.output!) as { createdNow?: boolean; action?: string });
     expect(outputs.filter((o) => o.createdNow !== undefined).map((o) => o.createdNow)).toEqual([false, false]);
   });
+});
+
+test('no orphans: the account holds exactly the resources the scenarios promised to leave, nothing else', async () => {
+  const sorted = (i: SageMakerInventory) => ({ models: [...i.models].sort(), endpointConfigs: [...i.endpointConfigs].sort(), endpoints: [...i.endpoints].sort() });
+  expect(await accountInventory(t.clients.sagemaker)).toEqual(sorted(promised));
+  // The four successful deployments; the six failed first deployments left nothing.
+  expect(promised.endpoints).toHaveLength(4);
 });

@@ -112,14 +112,18 @@ async function listAll(client: SageMakerClient, kind: keyof SageMakerInventory):
   return names;
 }
 
+/** Every model, endpoint config and endpoint in the account, sorted. */
+export async function accountInventory(client: SageMakerClient): Promise<SageMakerInventory> {
+  return {
+    models: (await listAll(client, 'models')).sort(),
+    endpointConfigs: (await listAll(client, 'endpointConfigs')).sort(),
+    endpoints: (await listAll(client, 'endpoints')).sort(),
+  };
+}
+
 /** The account holds no SageMaker resource at all. */
 export async function expectNoSageMakerResources(client: SageMakerClient): Promise<void> {
-  const all = {
-    models: await listAll(client, 'models'),
-    endpointConfigs: await listAll(client, 'endpointConfigs'),
-    endpoints: await listAll(client, 'endpoints'),
-  };
-  expect(all).toEqual({ models: [], endpointConfigs: [], endpoints: [] });
+  expect(await accountInventory(client)).toEqual({ models: [], endpointConfigs: [], endpoints: [] });
 }
 
 /** The model and endpoint-config names an execution derives for an endpoint. */
