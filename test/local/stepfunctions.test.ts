@@ -59,6 +59,7 @@ function fakeSteps(scenario: Scenario): Record<string, StepHandler> {
           smokeTests: [{ name: 'a' }, { name: 'b' }],
           poll: { endpointSeconds: 30, outputSeconds: 10, lockSeconds: 30 },
           timeouts: { endpointSeconds: 3600, outputSeconds: 1200, lockSeconds: 3600 },
+          async: { maxConcurrentInvocationsPerInstance: 4, invocationTimeoutSeconds: 900 },
         },
         names: { endpoint: 'recommender' },
       };
