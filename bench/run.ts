@@ -1,32 +1,31 @@
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { measureAsyncThroughput } from './async-throughput';
-import { measureCloudCost } from './cloud-cost';
-import { measureColdStart } from './cold-start';
 import type { Figure, MeasurementResult } from './figures';
-import { measureOrchestrationOverhead } from './orchestration-overhead';
-import { measureScale } from './scale';
 import { formatTable } from './table';
 
 /**
  * `npm run bench [measurement …]`: runs the measurements one after another (all of them by default), prints the
- * table and writes bench/results.json. A measurement that fails is recorded with its error; the others still run,
+ * table and writes bench/results.json (a partial run writes to the temp dir instead). A measurement that fails is recorded with its error; the others still run,
  * and the exit code is 1. Missing goals do not change the exit code: this is a benchmark, not a test.
  */
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+// Loaded on demand: the step handlers read AEP_LOG_LEVEL when first imported, and main() silences them first.
 const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
-  'lambda-cold-start': () => measureColdStart({ runs: 5, log }),
-  'cloud-cost': () => measureCloudCost({ waitScale: 0.02, log }),
-  'orchestration-overhead': () => measureOrchestrationOverhead({ runs: 5, waitScale: 0.001, log }),
-  'async-throughput': () => measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
-  scale: () => measureScale({ pipelines: 20, waitScale: 0.01, log }),
+  'lambda-cold-start': async () => (await import('./cold-start')).measureColdStart({ runs: 5, log }),
+  'cloud-cost': async () => (await import('./cloud-cost')).measureCloudCost({ waitScale: 0.02, log }),
+  'orchestration-overhead': async () =>
+    (await import('./orchestration-overhead')).measureOrchestrationOverhead({ runs: 5, waitScale: 0.001, log }),
+  'async-throughput': async () => (await import('./async-throughput')).measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
+  scale: async () => (await import('./scale')).measureScale({ pipelines: 20, waitScale: 0.01, log }),
 };
 
 async function main(argv: string[]): Promise<number> {
   // Node 20 is supported on purpose (see cli/bin.cjs); the SDK's upgrade notice is noise in a report.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // The pipeline's step logs would drown the report; AEP_LOG_LEVEL=INFO shows them.
+  process.env.AEP_LOG_LEVEL ??= 'SILENT';
   const unknown = argv.filter((name) => !(name in MEASUREMENTS));
   if (unknown.length > 0) {
     log(`Unknown measurement(s): ${unknown.join(', ')}. Known: ${Object.keys(MEASUREMENTS).join(', ')}`);
@@ -68,7 +67,8 @@ async function main(argv: string[]): Promise<number> {
     figures,
     measurements,
   };
-  const file = join(__dirname, 'results.json');
+  // Only a full run replaces the committed results: a partial one would drop the other measurements' figures.
+  const file = argv.length > 0 ? join(tmpdir(), 'aep-bench-results.partial.json') : join(__dirname, 'results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`\n${formatTable(figures)}\n\n`);
   log(`${results.goals.met} goal(s) met, ${results.goals.notMet} not met; ${results.durationSeconds} s on ${environment.cpus} CPU(s), load ${environment.loadAverageAtStart.join(' ')}. Written: ${file}`);
