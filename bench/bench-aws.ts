@@ -24,10 +24,9 @@ export interface BenchAwsOptions {
 
 /**
  * A fresh embedded AWS for one measurement: a free port, a temp data dir, the repo's aep.local.json images, and an
- * instance quota high enough for the scale run (20 endpoints). Step logs are silenced. Always `await stop()`.
+ * instance quota high enough for the scale run (20 endpoints). Always `await stop()`.
  */
 export async function startBenchAws(options: BenchAwsOptions): Promise<BenchAws> {
-  process.env.AEP_LOG_LEVEL ??= 'SILENT';
   const dataDir = mkdtempSync(join(tmpdir(), 'aep-bench-'));
   const file = JSON.parse(readFileSync(join(PROJECT_ROOT, 'aep.local.json'), 'utf8')) as { images?: unknown };
   const config = parseLocalConfig(

@@ -11,7 +11,7 @@ import { formatTable } from './table';
  */
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-// Loaded on demand: the step handlers read AEP_LOG_LEVEL when first imported, and main() silences them first.
+// Loaded on demand: the step handlers' logger reads POWERTOOLS_LOG_LEVEL when first imported, and main() silences them first.
 const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
   'lambda-cold-start': async () => (await import('./cold-start')).measureColdStart({ runs: 5, log }),
   'cloud-cost': async () => (await import('./cloud-cost')).measureCloudCost({ waitScale: 0.02, log }),
@@ -24,8 +24,8 @@ const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
 async function main(argv: string[]): Promise<number> {
   // Node 20 is supported on purpose (see cli/bin.cjs); the SDK's upgrade notice is noise in a report.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // The pipeline's step logs would drown the report; AEP_LOG_LEVEL=INFO shows them.
-  process.env.AEP_LOG_LEVEL ??= 'SILENT';
+  // The pipeline's step logs would drown the report; POWERTOOLS_LOG_LEVEL=INFO shows them.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   const unknown = argv.filter((name) => !(name in MEASUREMENTS));
   if (unknown.length > 0) {
     log(`Unknown measurement(s): ${unknown.join(', ')}. Known: ${Object.keys(MEASUREMENTS).join(', ')}`);
