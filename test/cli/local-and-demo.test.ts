@@ -1,0 +1,89 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/embedded';
+
+/** `aep local up` and `aep demo` (= npm start) as a user runs them: child processes, checked by what they print and their exit code. */
+jest.setTimeout(90_000);
+
+const BIN = join(REPO_ROOT, 'cli', 'bin.cjs');
+const env = (): NodeJS.ProcessEnv => {
+  const e: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete e.AWS_ENDPOINT_URL;
+  delete e.AEP_PORT;
+  return e;
+};
+
+it('aep local up: serves the pipeline on the given port until SIGINT, then stops cleanly (exit 0)', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'aep-local-up-'));
+  const child = spawn(process.execPath, [BIN, 'local', 'up', '--port', '0', '--data-dir', dataDir], { cwd: REPO_ROOT, env: env() });
+  try {
+    let stdout = '';
+    const listening = new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+        if (url) resolve(url);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${stdout}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = await listening;
+    expect(stdout).toContain('state machine        arn:aws:states:us-east-1:000000000000:stateMachine:aep-deploy-async-endpoint');
+
+    // The CLI finds the pipeline on it.
+    const status = await new Promise<{ code: number; stdout: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'status', '--endpoint-url', url, '--json'], { cwd: REPO_ROOT, env: env(), timeout: 30_000 }, (error, out) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout: out }),
+      ),
+    );
+    expect(status).toEqual({ code: 0, stdout: '{\n  "execution": null\n}\n' });
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('Embedded AWS stopped.');
+  } finally {
+    // Never leave the server behind, whatever failed above.
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it('aep local up on a port in use: exit 3 with the reason', async () => {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  const dataDir = mkdtempSync(join(tmpdir(), 'aep-local-up-'));
+  try {
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) =>
+      execFile(process.execPath, [BIN, 'local', 'up', '--port', String(port), '--data-dir', dataDir], { cwd: REPO_ROOT, env: env(), timeout: 30_000 }, (error, _out, stderr) =>
+        resolve({ code: error ? Number(error.code) : 0, stderr }),
+      ),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+  } finally {
+    server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+it('aep demo (npm start): v1 passes, broken fails the gate, the endpoint is back on v1 and answering — exit 0 well under a minute', async () => {
+  const started = Date.now();
+  const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(process.execPath, [BIN, 'demo'], { cwd: REPO_ROOT, env: env(), timeout: 80_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    ),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  expect(run.stdout).toMatch(/Deployment succeeded in [\d.]+s/);
+  expect(run.stdout).toMatch(/Deployment FAILED: BaselineMismatch/);
+  expect(run.stdout).toMatch(/✓ endpoint back on v1's config, InService/);
+  expect(run.stdout).toMatch(/✓ endpoint still answering with v1's recommendations/);
+  expect(run.stdout).toMatch(/All as expected in [\d.]+s\./);
+  expect(run.stderr).toMatch(/enter    SmokeTests/);
+  expect(run.code).toBe(0);
+  expect(seconds).toBeLessThan(60);
+});
