@@ -23,8 +23,9 @@ it('aep local up: serves the pipeline on the given port until SIGINT, then stops
     const listening = new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => {
         stdout += chunk.toString();
+        // Ready once the whole banner is out (it may arrive in several chunks).
         const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-        if (url) resolve(url);
+        if (url && stdout.includes('Press Ctrl+C to stop.')) resolve(url);
       });
       child.once('exit', (code) => reject(new Error(`exited ${code} before listening: ${stdout}`)));
     });
