@@ -1,7 +1,7 @@
 import { build } from 'esbuild';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { handlerEntry, PROJECT_ROOT, type PipelineStep } from '../infra/step-functions';
+import { handlerEntry, PROJECT_ROOT, STEP_BUNDLING, type PipelineStep } from '../infra/step-functions';
 
 export interface LambdaBundle {
   step: PipelineStep;
@@ -12,23 +12,22 @@ export interface LambdaBundle {
 }
 
 /**
- * Bundles a step exactly as infra/step-lambda.ts has NodejsFunction bundle it: aws-cdk-lib runs
- * `esbuild --bundle <entry> --target=node22 --platform=node --format=cjs --outfile=<out>/index.js --minify
- * --sourcemap --sources-content=false` from the project root, with no --external (externalModules: []: the AWS SDK
- * is bundled in). These are the same options through esbuild's API. Keep them in step with step-lambda.ts.
+ * Bundles a step exactly as infra/step-lambda.ts has NodejsFunction bundle it: the same STEP_BUNDLING options,
+ * CommonJS for Node, run from the project root, nothing external (the AWS SDK is bundled in).
  */
 export async function bundleLikeCdk(step: PipelineStep, outDir: string): Promise<LambdaBundle> {
   const file = join(outDir, step.folder, 'index.js');
   await build({
     entryPoints: [handlerEntry(step)],
     bundle: true,
-    target: 'node22',
+    target: STEP_BUNDLING.target,
     platform: 'node',
     format: 'cjs',
     outfile: file,
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
+    minify: STEP_BUNDLING.minify,
+    sourcemap: STEP_BUNDLING.sourceMap,
+    sourcesContent: STEP_BUNDLING.sourcesContent,
+    mainFields: [...STEP_BUNDLING.mainFields],
     external: [],
     absWorkingDir: PROJECT_ROOT,
     logLevel: 'error',

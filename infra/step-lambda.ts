@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as fs from 'node:fs';
 import { acknowledgeJustifiedWildcards } from './justified-wildcards';
-import { handlerEntry, PROJECT_ROOT, type PipelineStep } from './step-functions';
+import { handlerEntry, PROJECT_ROOT, STEP_BUNDLING, type PipelineStep } from './step-functions';
 
 export interface StepLambdaProps {
   readonly step: PipelineStep;
@@ -75,15 +75,9 @@ export class StepLambda extends Construct {
       depsLockFilePath: `${PROJECT_ROOT}/package-lock.json`,
       bundling: {
         forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        // Without the original sources the map still resolves stack traces, at a fraction of the size.
-        sourcesContent: false,
-        target: 'node22',
+        ...STEP_BUNDLING,
+        mainFields: [...STEP_BUNDLING.mainFields],
         format: OutputFormat.CJS,
-        // Prefer the packages' ES module builds: esbuild tree-shakes them, which drops unused SDK clients and
-        // commands (describe-endpoint: 1.3 MB with the CommonJS builds, 0.8 MB with these).
-        mainFields: ['module', 'main'],
         // Bundle the AWS SDK v3 clients: the function runs the versions it was tested with, not the runtime's.
         externalModules: [],
       },
