@@ -117,7 +117,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     config,
     minimumDeploymentMs: (options.simulatedDeploymentSeconds ?? 0) * waitScale * 1000,
   });
-  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, region });
+  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults, region });
   const sns = createSnsService({ dataDir });
 
   // First match serves: S3 claims every unsigned path-style request, so it goes last.

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LOOPBACK } from '../dispatcher';
@@ -30,6 +30,11 @@ export type ExitStatus = { code: number | string };
 export class ContainerProcess {
   /** Requests in flight on this instance; the async queue keeps it ≤ MaxConcurrentInvocationsPerInstance. */
   inFlight = 0;
+  /**
+   * Keep-alive connections to this server, shared by every invocation: a TCP handshake per request cost more
+   * CPU than the request itself. Destroyed when the process exits.
+   */
+  readonly agent = new Agent({ keepAlive: true });
   /** pid of the model server itself (not its supervisor), once started. */
   pid?: number;
   readonly exited: Promise<ExitStatus>;
@@ -64,6 +69,7 @@ export class ContainerProcess {
         const value = reported ?? code ?? signal ?? 'unknown';
         this.exitStatus = { code: /^\d+$/.test(String(value)) ? Number(value) : String(value) };
         this.log.end();
+        this.agent.destroy();
         resolve(this.exitStatus);
       });
     });

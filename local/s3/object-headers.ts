@@ -7,7 +7,7 @@ import { etagMatches, type ObjectAttributes, type ObjectMeta } from './store';
 const STORED_HEADERS = ['content-encoding', 'content-disposition', 'cache-control', 'content-language', 'expires'] as const;
 const MAX_METADATA_BYTES = 2048;
 /** S3's content type for an object stored without one. */
-const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
 
 /** Content-Type, `x-amz-meta-*` and representation headers of a PutObject/CreateMultipartUpload/CopyObject(REPLACE). */
 export function attributesFromHeaders(headers: IncomingHttpHeaders): ObjectAttributes {

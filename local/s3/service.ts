@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { sendRestXmlError } from '../protocols/rest-xml';
@@ -9,6 +11,7 @@ import { s3Errors } from './errors';
 import * as multipart from './multipart-operations';
 import { MultipartStore } from './multipart-store';
 import { assertKey } from './names';
+import { DEFAULT_CONTENT_TYPE } from './object-headers';
 import * as objects from './object-operations';
 import { S3Store, type BucketRecord, type ObjectMeta } from './store';
 
@@ -36,6 +39,11 @@ export interface S3Service extends ServiceModule {
   readObject(bucket: string, key: string): Promise<Readable>;
   /** Keys under a prefix, in S3's order. */
   listKeys(bucket: string, prefix?: string): string[];
+  /**
+   * Stores an object as an unconditional PutObject would (and fires onObjectCreated), for services that write on a
+   * user's behalf in-process. Fault rules are the caller's to consult: this path does not pass the dispatcher.
+   */
+  writeObject(bucket: string, key: string, body: Buffer, contentType?: string): Promise<ObjectMeta>;
 }
 
 /** S3 sub-resources (`?acl`, `?tagging`, …) the embedded S3 does not implement: answered NotImplemented, never misread. */
@@ -126,5 +134,18 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
       return handle.createReadStream();
     },
     listKeys: (bucket, prefix = '') => store.sortedKeys(bucket).filter((key) => key.startsWith(prefix)),
+    async writeObject(bucket, key, body, contentType = DEFAULT_CONTENT_TYPE) {
+      store.bucket(bucket);
+      assertKey(key);
+      const tempPath = store.tempPath();
+      await writeFile(tempPath, body);
+      const staged = { tempPath, size: body.length, etag: `"${createHash('md5').update(body).digest('hex')}"` };
+      const meta = await store.commit(bucket, key, staged, { contentType, metadata: {}, headers: {} }).catch(async (error) => {
+        await rm(tempPath, { force: true });
+        throw error;
+      });
+      created(bucket, meta);
+      return meta;
+    },
   };
 }

@@ -1,9 +1,8 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
-import { parseS3Uri } from '../../functions/lib/s3-uri';
 import type { Instance } from '../hosting/hosting';
 import type { SageMakerService } from '../sagemaker/service';
 import { ContainerTimeout, invokeContainer, type ContainerAnswer } from './container-call';
+import type { InferenceObjects } from './inference-objects';
 import { inferenceResultEvent, type InvocationRequest } from './notifications';
 
 /** SageMaker's default when the endpoint config leaves ClientConfig.MaxConcurrentInvocationsPerInstance unset. */
@@ -48,6 +47,7 @@ export class AsyncQueue {
     private readonly endpointName: string,
     private readonly sagemaker: SageMakerService,
     private readonly region: string,
+    private readonly objects: InferenceObjects,
   ) {}
 
   enqueue(job: AsyncJob): void {
@@ -112,13 +112,13 @@ export class AsyncQueue {
   private async process(job: AsyncJob, instance: Instance): Promise<void> {
     let input: Buffer;
     try {
-      input = await this.read(job.inputLocation);
+      input = await this.objects.read(job.inputLocation);
     } catch (error) {
       return this.fail(job, errorDocument(`ClientError: Failed to download the input from ${job.inputLocation}: ${(error as Error).name}: ${(error as Error).message}`, job));
     }
     let answer: ContainerAnswer;
     try {
-      answer = await invokeContainer(instance.process.url, input, job.contentType, job.accept, job.invocationTimeoutMs);
+      answer = await invokeContainer(instance.process, input, job.contentType, job.accept, job.invocationTimeoutMs);
     } catch (error) {
       const reason =
         error instanceof ContainerTimeout
@@ -135,7 +135,7 @@ export class AsyncQueue {
       });
     }
     try {
-      await this.write(job.outputLocation, answer.body, answer.contentType);
+      await this.objects.write(job.outputLocation, answer.body, answer.contentType);
     } catch (error) {
       return this.fail(job, errorDocument(`ServerError: Failed to upload the output to ${job.outputLocation}: ${(error as Error).message}`, job));
     }
@@ -153,7 +153,7 @@ export class AsyncQueue {
     let failureLocation = job.failureLocation;
     if (failureLocation) {
       try {
-        await this.write(failureLocation, failure.body, failure.contentType);
+        await this.objects.write(failureLocation, failure.body, failure.contentType);
       } catch {
         failureLocation = undefined;
       }
@@ -176,19 +176,6 @@ export class AsyncQueue {
     } catch {
       // SageMaker drops a notification it cannot publish (a deleted topic); the S3 output is the record that counts.
     }
-  }
-
-  private async read(uri: string): Promise<Buffer> {
-    const location = parseS3Uri(uri);
-    if (!location) throw Object.assign(new Error(`${uri} is not an s3://bucket/key URI`), { name: 'InvalidInputLocation' });
-    const object = await this.sagemaker.aws.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
-    return Buffer.from(await object.Body!.transformToByteArray());
-  }
-
-  private async write(uri: string, body: Buffer, contentType: string | undefined): Promise<void> {
-    const location = parseS3Uri(uri);
-    if (!location) throw new Error(`${uri} is not an s3://bucket/key URI`);
-    await this.sagemaker.aws.s3.send(new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: body, ContentType: contentType }));
   }
 }
 

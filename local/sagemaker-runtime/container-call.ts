@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 
 export interface ContainerAnswer {
   status: number;
@@ -10,13 +10,19 @@ export class ContainerTimeout extends Error {
   override readonly name = 'ContainerTimeout';
 }
 
+/** A model server to call: its base URL and the keep-alive agent that holds its connections. */
+export interface ContainerTarget {
+  url: string;
+  agent: Agent;
+}
+
 /** POST /invocations to one model server, Content-Type and Accept passed through, bounded by `timeoutMs`. */
-export function invokeContainer(baseUrl: string, body: Buffer, contentType: string | undefined, accept: string | undefined, timeoutMs: number): Promise<ContainerAnswer> {
+export function invokeContainer(target: ContainerTarget, body: Buffer, contentType: string | undefined, accept: string | undefined, timeoutMs: number): Promise<ContainerAnswer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { 'content-length': body.length };
     if (contentType) headers['content-type'] = contentType;
     if (accept) headers.accept = accept;
-    const req = request(`${baseUrl}/invocations`, { method: 'POST', headers, agent: false }, (res) => {
+    const req = request(`${target.url}/invocations`, { method: 'POST', headers, agent: target.agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

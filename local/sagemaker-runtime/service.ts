@@ -6,12 +6,19 @@ import type { EndpointRecord } from '../sagemaker/store';
 import type { RequestContext, ServiceModule } from '../service';
 import { AsyncQueue, type QueueStats } from './async-queue';
 import { ContainerTimeout, invokeContainer } from './container-call';
+import { InferenceObjects } from './inference-objects';
 import { ModelError, runtimeValidationError, sendRuntimeError } from './wire';
 import { AwsError } from '../aws-error';
+import type { FaultInjector } from '../faults';
+import type { S3Service } from '../s3/service';
 
 export interface SageMakerRuntimeServiceOptions {
   /** The embedded SageMaker whose endpoints this runtime invokes. */
   sagemaker: SageMakerService;
+  /** The embedded S3, read and written in-process for async inputs and outputs (as SageMaker reads and writes S3). */
+  s3: S3Service;
+  /** The dispatcher's fault rules, consulted on those in-process S3 calls as on HTTP ones. */
+  faults?: FaultInjector;
   region?: string;
 }
 
@@ -34,6 +41,7 @@ const MAX_REALTIME_PAYLOAD = 25 * 1024 * 1024;
 export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOptions): SageMakerRuntimeService {
   const { sagemaker } = options;
   const queues = new Map<string, AsyncQueue>();
+  const objects = new InferenceObjects(options.s3, options.faults);
 
   const inService = (name: string, ctx: RequestContext): EndpointRecord => {
     const endpoint = sagemaker.endpoint(name);
@@ -51,7 +59,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
     if (!instance) throw new AwsError('ServiceUnavailable', `Endpoint ${name} has no running instance; see its logs in the data dir (hosting/logs).`, 503);
     instance.process.inFlight++;
     try {
-      const answer = await invokeContainer(instance.process.url, body, header(req, 'content-type'), header(req, 'accept'), REALTIME_TIMEOUT_MS);
+      const answer = await invokeContainer(instance.process, body, header(req, 'content-type'), header(req, 'accept'), REALTIME_TIMEOUT_MS);
       if (answer.status >= 400) {
         const kind = answer.status >= 500 ? 'server' : 'client';
         const text = answer.body.toString('utf8');
@@ -91,7 +99,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
     const failureLocation = output.S3FailurePath ? joinS3(output.S3FailurePath, `${inferenceId}-error.out`) : undefined;
 
     let queue = queues.get(name.toLowerCase());
-    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, options.region ?? ctx.region)));
+    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, options.region ?? ctx.region, objects)));
     queue.enqueue({
       endpointName: endpoint.EndpointName,
       inferenceId,

@@ -3,40 +3,26 @@ import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from '@aws-sdk/clie
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../../local/protocols/body';
+import { createS3Service, type S3Service } from '../../local/s3/service';
 import type { ServiceModule } from '../../local/service';
 import { credentials, ECHO_IMAGE, startSageMaker, waitForEndpoint, type SageMakerHarness } from './sagemaker.harness';
 
 /**
- * A stand-in for the S3 and SNS modules (built in parallel by another engineer): just enough of their wire protocols
- * for SageMaker to read inputs, write outputs and publish notifications. Swap for createS3Service/createSnsService once they land.
+ * A stand-in for SNS's Publish (the real SNS drops messages to topics that do not exist): just enough of its wire
+ * protocol to capture what SageMaker publishes. S3 is the real embedded S3.
  */
-function s3AndSnsStandIn() {
-  const objects = new Map<string, { body: Buffer; contentType?: string }>();
+function snsStandIn() {
   const published: Array<{ topicArn: string; message: Record<string, any> }> = [];
   const module: ServiceModule = {
-    name: 's3-sns-stand-in',
-    handles: (_req, ctx) => ctx.signingName === 's3' || ctx.signingName === 'sns',
-    async handle(req: IncomingMessage, res: ServerResponse, ctx) {
-      const body = await readBody(req);
-      if (ctx.signingName === 'sns') {
-        const form = new URLSearchParams(body.toString('utf8'));
-        published.push({ topicArn: form.get('TopicArn')!, message: JSON.parse(form.get('Message')!) });
-        res.writeHead(200, { 'content-type': 'text/xml' }).end('<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>');
-        return;
-      }
-      const path = decodeURIComponent(ctx.url.pathname.slice(1));
-      if (req.method === 'PUT') {
-        objects.set(path, { body, contentType: req.headers['content-type'] });
-        res.writeHead(200, { etag: '"e"' }).end();
-      } else if (objects.has(path)) {
-        const object = objects.get(path)!;
-        res.writeHead(200, { 'content-type': object.contentType ?? 'application/octet-stream', 'content-length': object.body.length }).end(object.body);
-      } else {
-        res.writeHead(404, { 'content-type': 'application/xml' }).end('<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
-      }
+    name: 'sns-stand-in',
+    handles: (_req, ctx) => ctx.signingName === 'sns',
+    async handle(req: IncomingMessage, res: ServerResponse) {
+      const form = new URLSearchParams((await readBody(req)).toString('utf8'));
+      published.push({ topicArn: form.get('TopicArn')!, message: JSON.parse(form.get('Message')!) });
+      res.writeHead(200, { 'content-type': 'text/xml' }).end('<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>');
     },
   };
-  return { module, objects, published };
+  return { module, published };
 }
 
 const until = async <T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> => {
@@ -51,12 +37,15 @@ const until = async <T>(probe: () => T | undefined, timeoutMs = 10_000): Promise
 
 describe('embedded SageMaker Runtime', () => {
   let h: SageMakerHarness;
-  let aws: ReturnType<typeof s3AndSnsStandIn>;
+  let aws: ReturnType<typeof snsStandIn>;
   let s3: S3Client;
+  let s3Service: S3Service;
 
   beforeAll(async () => {
-    aws = s3AndSnsStandIn();
-    h = await startSageMaker({ before: () => [aws.module] });
+    aws = snsStandIn();
+    h = await startSageMaker({ before: (_url, dataDir) => [aws.module, (s3Service = createS3Service({ dataDir }))] });
+    await s3Service.ensureBucket('aep-in');
+    await s3Service.ensureBucket('aep-out');
     s3 = new S3Client({ endpoint: h.url, region: 'us-east-1', credentials, forcePathStyle: true });
     await s3.send(new PutObjectCommand({ Bucket: 'aep-in', Key: 'payload.json', Body: '{"q":1}', ContentType: 'application/json' }));
     await Promise.all([
@@ -98,12 +87,23 @@ describe('embedded SageMaker Runtime', () => {
   const invokeAsync = (name: string, extra: { InvocationTimeoutSeconds?: number; InferenceId?: string } = {}) =>
     h.runtimeClient.send(new InvokeEndpointAsyncCommand({ EndpointName: name, InputLocation: 's3://aep-in/payload.json', ContentType: 'application/json', Accept: 'application/json', ...extra }));
 
+  const split = (path: string) => ({ bucket: path.slice(0, path.indexOf('/')), key: path.slice(path.indexOf('/') + 1) });
+  const hasObject = (path: string) => s3Service.headObject(split(path).bucket, split(path).key) !== undefined;
+  /** The object at `bucket/key` once the queue has written it: its bytes and content type. */
+  const storedObject = async (path: string) => {
+    const { bucket, key } = split(path);
+    const meta = await until(() => s3Service.headObject(bucket, key));
+    const chunks: Buffer[] = [];
+    for await (const chunk of await s3Service.readObject(bucket, key)) chunks.push(chunk as Buffer);
+    return { body: Buffer.concat(chunks), contentType: meta.contentType };
+  };
+
   const messageFor = (inferenceId: string) => () => aws.published.find((p) => p.message.inferenceId === inferenceId);
 
   it('answers 202 at once, writes the output to <S3OutputPath>/<id>.out and publishes the success notification', async () => {
     const out = await invokeAsync('echo', { InferenceId: 'inf-1' });
     expect(out).toMatchObject({ InferenceId: 'inf-1', OutputLocation: 's3://aep-out/echo/inf-1.out', FailureLocation: 's3://aep-out/echo-failures/inf-1-error.out' });
-    const written = await until(() => aws.objects.get('aep-out/echo/inf-1.out'));
+    const written = await storedObject('aep-out/echo/inf-1.out');
     expect(written.body.toString()).toBe('{"q":1}');
     expect(written.contentType).toBe('application/json');
     const { topicArn, message } = await until(messageFor('inf-1'));
@@ -133,24 +133,24 @@ describe('embedded SageMaker Runtime', () => {
     expect(peak).toBe(2);
     // 6 jobs, 2 at a time, 300 ms each: three rounds.
     expect(Date.now() - started).toBeGreaterThanOrEqual(850);
-    for (const id of ids) expect(aws.objects.has(`aep-out/slow/${id}.out`)).toBe(true);
+    for (const id of ids) expect(hasObject(`aep-out/slow/${id}.out`)).toBe(true);
   });
 
   it('fails an invocation that exceeds InvocationTimeoutSeconds: error document at the failure location, error notification', async () => {
     const out = await invokeAsync('sleepy', { InvocationTimeoutSeconds: 1 });
-    const failure = await until(() => aws.objects.get(`aep-out/sleepy-failures/${out.InferenceId}-error.out`));
+    const failure = await storedObject(`aep-out/sleepy-failures/${out.InferenceId}-error.out`);
     expect(JSON.parse(failure.body.toString()).failureReason).toMatch(/did not respond within InvocationTimeoutSeconds \(1 s\)/);
     const { topicArn, message } = await until(messageFor(out.InferenceId!));
     expect(topicArn).toBe('arn:aws:sns:us-east-1:000000000000:err');
     expect(message).toMatchObject({ invocationStatus: 'Failed', responseParameters: { failureLocation: out.FailureLocation } });
     expect(message.responseParameters.responseBody).toBeUndefined(); // IncludeInferenceResponseIn names only the success topic
-    expect(aws.objects.has(`aep-out/sleepy/${out.InferenceId}.out`)).toBe(false);
+    expect(hasObject(`aep-out/sleepy/${out.InferenceId}.out`)).toBe(false);
     expect(h.runtime.stats('sleepy')).toMatchObject({ failed: 1, done: 0 });
   });
 
   it('stores the model’s own error body when the container answers 500, and InvokeEndpoint reports ModelError 424', async () => {
     const out = await invokeAsync('broken');
-    const failure = await until(() => aws.objects.get(`aep-out/broken-failures/${out.InferenceId}-error.out`));
+    const failure = await storedObject(`aep-out/broken-failures/${out.InferenceId}-error.out`);
     expect(failure.body.toString()).toContain('injected failure');
     const { message } = await until(messageFor(out.InferenceId!));
     expect(message.failureReason).toMatch(/^ClientError: Received server error \(500\) from model/);
@@ -159,6 +159,20 @@ describe('embedded SageMaker Runtime', () => {
       OriginalStatusCode: 500,
       $metadata: { httpStatusCode: 424 },
     });
+  });
+
+  it('applies S3 fault rules to the in-process output write: retried like the SDK, then the failure location', async () => {
+    const rule = { service: 's3', operation: 'PutObject', resource: 'aep-out/echo/fault-', error: { code: 'InternalError', message: 'injected', status: 500 } };
+    h.faults.add({ ...rule, count: 1 });
+    await invokeAsync('echo', { InferenceId: 'fault-once' });
+    expect((await storedObject('aep-out/echo/fault-once.out')).body.toString()).toBe('{"q":1}');
+
+    h.faults.add({ ...rule, count: 3 });
+    const out = await invokeAsync('echo', { InferenceId: 'fault-always' });
+    const failure = await storedObject(`aep-out/echo-failures/${out.InferenceId}-error.out`);
+    expect(JSON.parse(failure.body.toString()).failureReason).toMatch(/^ServerError: Failed to upload the output to s3:\/\/aep-out\/echo\/fault-always\.out: injected/);
+    expect(hasObject('aep-out/echo/fault-always.out')).toBe(false);
+    h.faults.clear();
   });
 
   it('fails an invocation whose input is missing, and refuses unknown endpoints with ValidationError', async () => {

@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Dispatcher } from '../../local/dispatcher';
+import type { FaultInjector } from '../../local/faults';
+import { createS3Service, type S3Service } from '../../local/s3/service';
 import { parseLocalConfig, type LocalConfigFile } from '../../local/local-config';
 import { createSageMakerRuntimeService, type SageMakerRuntimeService } from '../../local/sagemaker-runtime/service';
 import { createSageMakerService, type SageMakerService } from '../../local/sagemaker/service';
@@ -30,6 +32,7 @@ export interface SageMakerHarness {
   runtime: SageMakerRuntimeService;
   client: SageMakerClient;
   runtimeClient: SageMakerRuntimeClient;
+  faults: FaultInjector;
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -40,10 +43,13 @@ export async function startSageMaker(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aep-sm-'));
   const dispatcher = new Dispatcher('us-east-1');
   const endpointUrl = () => dispatcher.url;
-  for (const module of options.before?.(endpointUrl, dataDir) ?? []) dispatcher.register(module);
+  const before = options.before?.(endpointUrl, dataDir) ?? [];
+  for (const module of before) dispatcher.register(module);
+  // The runtime reads and writes async objects in the embedded S3 in-process; a test without S3 of its own gets one.
+  const s3 = (before.find((m) => m.name === 's3') as S3Service | undefined) ?? createS3Service({ dataDir });
   const config = parseLocalConfig(options.config ?? TEST_CONFIG, REPO_ROOT);
   const sagemaker = createSageMakerService({ dataDir, endpointUrl, config });
-  const runtime = createSageMakerRuntimeService({ sagemaker });
+  const runtime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults });
   dispatcher.register(sagemaker).register(runtime);
   const url = await dispatcher.listen(0);
   const common = { endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 };
@@ -56,6 +62,7 @@ export async function startSageMaker(
     runtime,
     client,
     runtimeClient,
+    faults: dispatcher.faults,
     async close({ keepData = false } = {}) {
       client.destroy();
       runtimeClient.destroy();
