@@ -8,6 +8,7 @@ import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from '@aws-sdk/clie
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { uploadExecutionName } from '../../local/trigger';
 import { REPO_ROOT, startTestAws, type TestAws } from '../helpers/embedded';
+import { eventually } from '../helpers/scenario';
 
 /**
  * The real pipeline — the ASL file, the functions/<step> handlers, the embedded S3/SageMaker/SNS — deploying the
@@ -134,7 +135,7 @@ test('broken fails the smoke gate: FAILED with BaselineMismatch, the endpoint ba
     new InvokeEndpointAsyncCommand({ EndpointName: ENDPOINT, InputLocation: `s3://aep-models/${input}`, ContentType: 'application/json' }),
   );
   const [, bucket, outputKey] = /^s3:\/\/([^/]+)\/(.+)$/.exec(queued.OutputLocation!)!;
-  const output = await poll(async () => {
+  const output = await eventually(async () => {
     await t.clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: outputKey }));
     const object = await t.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: outputKey }));
     return JSON.parse(await object.Body!.transformToString());
@@ -178,14 +179,3 @@ function alive(pid: number): boolean {
   }
 }
 
-async function poll<T>(attempt: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
