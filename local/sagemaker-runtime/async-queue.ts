@@ -8,6 +8,9 @@ import { inferenceResultEvent, type InvocationRequest } from './notifications';
 /** SageMaker's default when the endpoint config leaves ClientConfig.MaxConcurrentInvocationsPerInstance unset. */
 export const DEFAULT_MAX_CONCURRENT_PER_INSTANCE = 4;
 const PUMP_INTERVAL_MS = 100;
+/** Jobs between dequeue and completion: at least this many, else this many per container slot. */
+const MIN_ACTIVE_JOBS = 16;
+const ACTIVE_JOBS_PER_SLOT = 8;
 
 export interface AsyncJob extends InvocationRequest {
   outputLocation: string;
@@ -18,7 +21,9 @@ export interface AsyncJob extends InvocationRequest {
 
 /** The queue's counters since start; benchmarks and tests read them. */
 export interface QueueStats {
+  /** Waiting for the model: in the queue, its input being read, or waiting for a free slot. */
   queued: number;
+  /** At the container, or its output/failure being written and notified. */
   inFlight: number;
   done: number;
   failed: number;
@@ -31,17 +36,27 @@ interface Failure {
   contentType: string;
 }
 
+/** A job whose input is in memory, waiting for room on an instance. */
+interface FetchedJob {
+  job: AsyncJob;
+  input: Buffer;
+}
+
 /**
- * One endpoint's asynchronous invocations: FIFO, dispatched to instances with at most
- * MaxConcurrentInvocationsPerInstance in flight on each; every job reads its input from S3, calls /invocations,
- * writes the answer (or the failure) to S3 and publishes the SNS notification.
+ * One endpoint's asynchronous invocations, FIFO, in three stages as SageMaker's own agent runs them: read the input
+ * from S3, call /invocations with at most MaxConcurrentInvocationsPerInstance in flight on each instance, write the
+ * answer (or the failure) to S3 and publish the SNS notification. Only the container call holds an instance's slot,
+ * so S3 I/O overlaps with inference; the number of jobs between dequeue and completion is bounded (`activeLimit`).
  */
 export class AsyncQueue {
   readonly stats: QueueStats = { queued: 0, inFlight: 0, done: 0, failed: 0 };
   private readonly jobs: AsyncJob[] = [];
+  private readonly fetched: FetchedJob[] = [];
   private timer?: NodeJS.Timeout;
   private closed = false;
-  private readonly running = new Set<Promise<void>>();
+  /** Jobs taken off `jobs` and not finished: reading input, waiting for a slot, at the container, or writing. */
+  private active = 0;
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly endpointName: string,
@@ -62,61 +77,95 @@ export class AsyncQueue {
     await Promise.allSettled([...this.running]);
   }
 
-  /** Dispatches while a job waits and an instance has room; polls while jobs wait for instances (deploys, restarts). */
+  /**
+   * Starts input reads while there is room, then dispatches fetched jobs while an instance has a free slot; polls
+   * while jobs wait for instances (deploys, restarts).
+   */
   private pump(): void {
     if (this.closed) return;
     const endpoint = this.sagemaker.endpoint(this.endpointName);
+    const gone = !endpoint || endpoint.EndpointStatus === 'Deleting';
     const perInstance =
       endpoint?.current?.AsyncInferenceConfig?.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? DEFAULT_MAX_CONCURRENT_PER_INSTANCE;
-    while (this.jobs.length > 0) {
-      const job = this.jobs[0];
-      if (!endpoint || endpoint.EndpointStatus === 'Deleting' || Date.now() > job.expiresAt) {
-        this.jobs.shift();
-        this.stats.queued--;
-        const reason = !endpoint || endpoint.EndpointStatus === 'Deleting'
-          ? `ClientError: Endpoint ${this.endpointName} was deleted before the request was processed.`
-          : 'ClientError: Request expired in the queue: it was not processed within its RequestTTLSeconds.';
-        this.start(job, undefined, reason);
+    const instances = this.sagemaker.hosting.instances(this.endpointName).filter((i) => i.process.running);
+
+    while (this.fetched.length > 0) {
+      const { job, input } = this.fetched[0];
+      const rejection = this.rejection(job, gone);
+      if (rejection) {
+        this.fetched.shift();
+        this.dispatched();
+        this.finish(this.fail(job, errorDocument(rejection, job)));
         continue;
       }
-      const instance = this.sagemaker.hosting
-        .instances(this.endpointName)
-        .filter((i) => i.process.running && i.process.inFlight < perInstance)
-        .sort((a, b) => a.process.inFlight - b.process.inFlight)[0];
+      const instance = instances.filter((i) => i.process.inFlight < perInstance).sort((a, b) => a.process.inFlight - b.process.inFlight)[0];
       if (!instance) break;
-      this.jobs.shift();
-      this.stats.queued--;
-      this.start(job, instance);
+      this.fetched.shift();
+      this.dispatched();
+      this.finish(this.invoke(job, input, instance));
     }
-    if (this.jobs.length > 0 && !this.timer) {
+
+    // Enough reads ahead to keep every slot busy while earlier jobs' S3 writes complete.
+    const activeLimit = Math.max(MIN_ACTIVE_JOBS, ACTIVE_JOBS_PER_SLOT * perInstance * Math.max(1, instances.length));
+    while (this.jobs.length > 0 && this.active < activeLimit) {
+      const job = this.jobs.shift()!;
+      this.active++;
+      const rejection = this.rejection(job, gone);
+      if (rejection) this.dispatched();
+      this.finish(rejection ? this.fail(job, errorDocument(rejection, job)) : this.fetch(job));
+    }
+
+    const waiting = this.jobs.length > 0 || this.fetched.length > 0;
+    if (waiting && !this.timer) {
       this.timer = setInterval(() => this.pump(), PUMP_INTERVAL_MS);
       this.timer.unref();
-    } else if (this.jobs.length === 0 && this.timer) {
+    } else if (!waiting && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
     }
   }
 
-  private start(job: AsyncJob, instance: Instance | undefined, rejection?: string): void {
+  /** A job leaves the queue (stats: queued → in flight) for the container or for its failure. */
+  private dispatched(): void {
+    this.stats.queued--;
     this.stats.inFlight++;
-    if (instance) instance.process.inFlight++;
-    const work = (instance ? this.process(job, instance) : this.fail(job, errorDocument(rejection ?? 'rejected', job))).finally(() => {
-      this.stats.inFlight--;
-      if (instance) instance.process.inFlight--;
-      this.running.delete(work);
-      this.pump();
-    });
-    this.running.add(work);
   }
 
-  private async process(job: AsyncJob, instance: Instance): Promise<void> {
-    let input: Buffer;
+  /** A job's life ends: output or failure written, notification sent. */
+  private completed(): void {
+    this.stats.inFlight--;
+    this.active--;
+  }
+
+  private rejection(job: AsyncJob, endpointGone: boolean): string | undefined {
+    if (endpointGone) return `ClientError: Endpoint ${this.endpointName} was deleted before the request was processed.`;
+    if (Date.now() > job.expiresAt) return 'ClientError: Request expired in the queue: it was not processed within its RequestTTLSeconds.';
+    return undefined;
+  }
+
+  /** Tracks a stage's work so close() can wait for it, and pumps when it settles. */
+  private finish(work: Promise<unknown>): void {
+    const tracked = work.finally(() => {
+      this.running.delete(tracked);
+      this.pump();
+    });
+    this.running.add(tracked);
+  }
+
+  /** Stage 1: the input into memory; then the job waits for a slot (or fails, ending its life here). */
+  private async fetch(job: AsyncJob): Promise<void> {
     try {
-      input = await this.objects.read(job.inputLocation);
+      this.fetched.push({ job, input: await this.objects.read(job.inputLocation) });
     } catch (error) {
-      return this.fail(job, errorDocument(`ClientError: Failed to download the input from ${job.inputLocation}: ${(error as Error).name}: ${(error as Error).message}`, job));
+      this.dispatched();
+      await this.fail(job, errorDocument(`ClientError: Failed to download the input from ${job.inputLocation}: ${(error as Error).name}: ${(error as Error).message}`, job));
     }
+  }
+
+  /** Stages 2 and 3: the container call, holding the instance's slot only while it runs; then the output. */
+  private async invoke(job: AsyncJob, input: Buffer, instance: Instance): Promise<void> {
     let answer: ContainerAnswer;
+    instance.process.inFlight++;
     try {
       answer = await invokeContainer(instance.process, input, job.contentType, job.accept, job.invocationTimeoutMs);
     } catch (error) {
@@ -125,7 +174,11 @@ export class AsyncQueue {
           ? `ClientError: The model did not respond within InvocationTimeoutSeconds (${job.invocationTimeoutMs / 1000} s).`
           : `ClientError: The model container could not be reached: ${(error as Error).message}. See the endpoint's logs.`;
       return this.fail(job, errorDocument(reason, job));
+    } finally {
+      instance.process.inFlight--;
     }
+    // The slot is free: let the next fetched job in while this one's output is written.
+    this.pump();
     if (answer.status >= 400) {
       const kind = answer.status >= 500 ? 'server' : 'client';
       return this.fail(job, {
@@ -146,10 +199,10 @@ export class AsyncQueue {
       outputLocation: job.outputLocation,
       body: answer.body,
     });
+    this.completed();
   }
 
   private async fail(job: AsyncJob, failure: Failure): Promise<void> {
-    this.stats.failed++;
     let failureLocation = job.failureLocation;
     if (failureLocation) {
       try {
@@ -158,7 +211,9 @@ export class AsyncQueue {
         failureLocation = undefined;
       }
     }
+    this.stats.failed++;
     await this.notify('error', job, { status: 'Failed', failureReason: failure.reason, contentType: failure.contentType, failureLocation, body: failure.body });
+    this.completed();
   }
 
   private async notify(
