@@ -96,6 +96,14 @@ export class ContainerProcess {
     return `http://${LOOPBACK}:${this.port}`;
   }
 
+  /**
+   * True when the process exited because its port was taken between freeLoopbackPort() and its own bind (the race
+   * free-port.ts cannot close): starting again on a fresh port is the remedy.
+   */
+  get lostPortRace(): boolean {
+    return !this.running && this.stderrLines.some((line) => /EADDRINUSE|address already in use/i.test(line));
+  }
+
   stderrTail(lines = 5): string {
     return this.stderrLines.slice(-lines).join('\n');
   }

@@ -1,9 +1,12 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import type { LocalConfig } from '../local-config';
-import { ContainerProcess } from './container-process';
+import { ContainerProcess, type ContainerLaunch } from './container-process';
 import { HostingError } from './errors';
 import type { LocalAwsClients } from './local-aws-clients';
 import { ModelArtifacts } from './model-artifacts';
+
+/** Starts of one instance when its port is taken under it (see waitHealthy). */
+export const PORT_ATTEMPTS = 3;
 
 /** One production variant to host: its model (image, data, environment) and how many instances. */
 export interface VariantSpec {
@@ -58,21 +61,24 @@ export class Hosting {
   /** Starts the spec's fleet, waits for every /ping, swaps it in and stops the previous one. Throws HostingError. */
   async deploy(spec: DeploymentSpec): Promise<void> {
     const started: Instance[] = [];
+    const launches: ContainerLaunch[] = [];
     try {
       for (const variant of spec.variants) {
         const launch = await this.launchFor(spec, variant);
         for (let i = 0; i < variant.instanceCount; i++) {
           if (this.closed) throw new HostingError('The embedded AWS is shutting down.');
-          const proc = await ContainerProcess.start({
+          const instanceLaunch = {
             ...launch,
             logFile: join(this.options.dataDir, 'hosting', 'logs', spec.endpointName, `${variant.variantName}-${spec.endpointConfigName}-${i + 1}.log`),
-          });
+          };
+          const proc = await ContainerProcess.start(instanceLaunch);
           this.starting.add(proc);
           started.push({ variantName: variant.variantName, process: proc });
+          launches.push(instanceLaunch);
         }
       }
       const timeoutMs = this.options.config.hosting.healthCheckTimeoutSeconds * 1000;
-      await Promise.all(started.map((instance) => instance.process.waitHealthy(timeoutMs)));
+      await Promise.all(started.map((instance, i) => this.waitHealthy(instance, launches[i], timeoutMs)));
       if (this.closed) throw new HostingError('The embedded AWS is shutting down.');
     } catch (error) {
       await Promise.all(started.map((instance) => instance.process.stop()));
@@ -83,6 +89,29 @@ export class Hosting {
     const previous = this.fleets.get(spec.endpointName);
     this.fleets.set(spec.endpointName, { endpointConfigName: spec.endpointConfigName, instances: started, nextIndex: 0 });
     if (previous) await this.retire(previous);
+  }
+
+  /**
+   * Waits for an instance's /ping; when its process lost the race for its port (EADDRINUSE: another process bound it
+   * after freeLoopbackPort released it), starts it again on a fresh port, up to PORT_ATTEMPTS times in all.
+   */
+  private async waitHealthy(instance: Instance, launch: ContainerLaunch, timeoutMs: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await instance.process.waitHealthy(timeoutMs);
+      } catch (error) {
+        if (this.closed || !instance.process.lostPortRace) throw error;
+        if (attempt >= PORT_ATTEMPTS) {
+          throw new HostingError(
+            `Another process took the container's port (EADDRINUSE) on each of ${PORT_ATTEMPTS} starts on fresh ports; ` +
+              `something on this machine is grabbing ephemeral loopback ports. ${(error as Error).message}`,
+          );
+        }
+        this.starting.delete(instance.process);
+        instance.process = await ContainerProcess.start(launch);
+        this.starting.add(instance.process);
+      }
+    }
   }
 
   /** The instances serving an endpoint now (empty when it has none). */
