@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { s3 } from '../functions/lib/clients';
 import { artifactKeys } from '../functions/lib/names';
 import { toS3Uri } from '../functions/lib/s3-uri';

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+import * as z from 'zod';
 import { s3 } from '../functions/lib/clients';
 import { parseS3Uri, toS3Uri } from '../functions/lib/s3-uri';
 import { InfrastructureError } from './cli-errors';

@@ -1,5 +1,5 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { stepTimings, type StepTiming } from '../functions/lib/execution-timings';
 import { artifactKeys } from '../functions/lib/names';
 import type { DeploymentResult, SmokeCaseResult } from '../functions/lib/pipeline-state';

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Default file name, looked up in the working directory when no `--config` is given. */
 export const LOCAL_CONFIG_FILE = 'aep.local.json';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The execution input, the `deploy.json` next to an artifact and the stack's defaults share these schemas.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditKey, writeAuditRecord } from '../lib/audit';
 import { sagemakerName } from '../lib/deployment-input';
 import { publishDeploymentEvent } from '../lib/deployment-events';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, deployFileSchema, executionInputSchema, type DeployFile } from '../lib/deployment-input';
 import type { PipelineEnvironment } from '../lib/environment';
 import { ArtifactNotFound, InvalidInput, InvalidModelArtifact } from '../lib/errors';

@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensureDir, KeyedMutex, listDirSync, readJsonFileSync, writeFileAtomic } from '../data-dir';
 import { CHECKSUM_ALGORITHMS, createChecksum, type ChecksumAlgorithm } from '../protocols/checksums';
 import { s3Errors } from './errors';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SAGEMAKER_NAME } from '../../functions/lib/deployment-input';
 import { validationError } from '../aws-error';
 

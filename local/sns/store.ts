@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
 
 const subscriptionSchema = z.object({

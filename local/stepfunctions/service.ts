@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AwsError } from '../aws-error';
 import { jsonService } from '../protocols/aws-json';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from '../service';
