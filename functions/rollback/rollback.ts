@@ -46,16 +46,27 @@ export async function rollbackStep(state: PipelineState, now: Date): Promise<Rol
 
   const endpoint = await describeEndpointOrUndefined(state.names.endpoint);
   if (endpoint) {
-    const createdByUs =
-      state.deployment?.action !== 'update' &&
-      !!endpoint.EndpointArn &&
-      isCreatedBy(await resourceTags(endpoint.EndpointArn), state.execution.id);
-    const done = createdByUs ? await pass.removeEndpoint(endpoint) : await pass.restoreEndpoint(endpoint);
-    if (!done) return pass.waiting(endpoint);
+    const tags = await tagsUnlessGone(endpoint.EndpointArn);
+    // Gone between the describe and the tag lookup (our own delete finishing): nothing left to wait for.
+    if (tags) {
+      const createdByUs = state.deployment?.action !== 'update' && isCreatedBy(tags, state.execution.id);
+      const done = createdByUs ? await pass.removeEndpoint(endpoint) : await pass.restoreEndpoint(endpoint);
+      if (!done) return pass.waiting(endpoint);
+    }
   }
   await pass.removeOwn('endpoint config', state.names.endpointConfig);
   await pass.removeOwn('model', state.names.model);
   return pass.completed();
+}
+
+async function tagsUnlessGone(arn: string | undefined): Promise<Record<string, string> | undefined> {
+  if (!arn) return {};
+  try {
+    return await resourceTags(arn);
+  } catch (error) {
+    if (isSageMakerNotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 /** One rollback pass: its accumulated words (actions, kept) and the decisions that need the state. */

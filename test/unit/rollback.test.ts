@@ -77,6 +77,17 @@ describe('Rollback after a failed first deployment (create)', () => {
     expect(sagemakerMock).not.toHaveReceivedCommand(DeleteModelCommand);
   });
 
+  it('carries on when its own endpoint disappears between the describe and the tag lookup (its delete finishing)', async () => {
+    givenOwnModelAndConfig();
+    sagemakerMock.on(DescribeEndpointCommand).resolves({ EndpointName: 'recommender', EndpointArn: ENDPOINT_ARN, EndpointStatus: 'InService', EndpointConfigName: 'own' });
+    sagemakerMock.on(ListTagsCommand, { ResourceArn: ENDPOINT_ARN }).rejects(notFound(`endpoint "${ENDPOINT_ARN}"`));
+    const result = await handler(failedState('create'));
+    expect(result.complete).toBe(true);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointCommand);
+    expect(sagemakerMock).toHaveReceivedCommand(DeleteEndpointConfigCommand);
+    expect(sagemakerMock).toHaveReceivedCommand(DeleteModelCommand);
+  });
+
   it('deletes the endpoint, then (once it is gone) the config and the model: nothing is left', async () => {
     const state = failedState('create', { error: { Error: 'EndpointCreationFailed', Cause: 'Failed: image not found' } });
     givenEndpoint('Failed', state.names.endpointConfig, EXECUTION.id);
