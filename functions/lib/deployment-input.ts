@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { S3_URI } from './s3-uri';
 
 /**
  * The execution input, the `deploy.json` next to an artifact and the stack's defaults share these schemas.
@@ -10,7 +11,7 @@ import * as z from 'zod';
 export const SAGEMAKER_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 export const SAGEMAKER_NAME_MAX = 63;
 
-const s3Uri = z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, 'must be an S3 URI: s3://bucket/key');
+const s3Uri = z.string().regex(S3_URI, 'must be an S3 URI: s3://bucket/key');
 const seconds = (max: number) => z.number().int().min(1).max(max);
 
 export const sagemakerName = z

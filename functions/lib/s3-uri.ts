@@ -3,7 +3,8 @@ export interface S3Location {
   key: string;
 }
 
-const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/;
+/** `s3://bucket/key` with a valid bucket name; the schemas validate with it, parseS3Uri splits with it. */
+export const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/;
 
 /** Parses `s3://bucket/key`; returns undefined for anything else (callers turn that into a named error). */
 export function parseS3Uri(uri: string): S3Location | undefined {
