@@ -69,6 +69,8 @@ export interface SmokeCaseState {
   execution: ExecutionRef;
   poll: ResolvedConfig['poll'];
   timeouts: ResolvedConfig['timeouts'];
+  /** config.async.invocationTimeoutSeconds, sent with InvokeEndpointAsync. */
+  invocationTimeoutSeconds?: number;
   invocation?: SmokeInvocation;
   output?: OutputPoll;
 }

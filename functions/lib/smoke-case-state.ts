@@ -30,17 +30,15 @@ export const smokeCaseStateSchema = z.object({
   execution: executionRefSchema,
   poll: z.object({ endpointSeconds: z.number(), outputSeconds: z.number(), lockSeconds: z.number() }),
   timeouts: z.object({ endpointSeconds: z.number(), outputSeconds: z.number(), lockSeconds: z.number() }),
-  /** Optional: passed through when the Map's ItemSelector carries $.config.async.invocationTimeoutSeconds. */
   invocationTimeoutSeconds: z.number().int().min(1).max(3600).optional(),
   invocation: smokeInvocationSchema.optional(),
   output: outputPollSchema.optional(),
 });
 
-export type ParsedSmokeCaseState = SmokeCaseState & { invocationTimeoutSeconds?: number };
-export type InvokedSmokeCaseState = ParsedSmokeCaseState & { invocation: NonNullable<SmokeCaseState['invocation']> };
+export type InvokedSmokeCaseState = SmokeCaseState & { invocation: NonNullable<SmokeCaseState['invocation']> };
 
 /** Parses an iteration's state; a malformed one is a workflow bug, so the message names the fields. */
-export function parseSmokeCaseState(input: unknown): ParsedSmokeCaseState {
+export function parseSmokeCaseState(input: unknown): SmokeCaseState {
   const parsed = smokeCaseStateSchema.safeParse(input);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');

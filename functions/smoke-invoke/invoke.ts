@@ -6,7 +6,7 @@ import { artifactKeys } from '../lib/names';
 import type { SmokeInvocation } from '../lib/pipeline-state';
 import { toS3Uri, type S3Location } from '../lib/s3-uri';
 import { toLocation } from '../lib/s3-objects';
-import type { ParsedSmokeCaseState } from '../lib/smoke-case-state';
+import type { SmokeCaseState } from '../lib/pipeline-state';
 import { inferenceId } from './inference-id';
 
 /**
@@ -15,7 +15,7 @@ import { inferenceId } from './inference-id';
  * the same InferenceId, so it repeats the same request rather than inventing a new one.
  */
 export async function invokeSmokeCase(
-  state: ParsedSmokeCaseState,
+  state: SmokeCaseState,
   artifactsBucket: string,
   now: () => Date = () => new Date(),
 ): Promise<SmokeInvocation> {
