@@ -3,10 +3,9 @@ import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { s3, sagemakerRuntime } from '../lib/clients';
 import { describeError, isS3NotFound, isTransientAwsError, SmokeInvocationFailed } from '../lib/errors';
 import { artifactKeys } from '../lib/names';
-import type { SmokeInvocation } from '../lib/pipeline-state';
+import type { SmokeCaseState, SmokeInvocation } from '../lib/pipeline-state';
 import { toS3Uri, type S3Location } from '../lib/s3-uri';
 import { toLocation } from '../lib/s3-objects';
-import type { SmokeCaseState } from '../lib/pipeline-state';
 import { inferenceId } from './inference-id';
 
 /**
