@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { DeploymentDefaults } from '../functions/lib/deployment-input';
 import { createAdminService } from './admin';
+import { createCloudWatchService, type CloudWatchService } from './cloudwatch/service';
+import { snsAlarmAction } from './cloudwatch/sns-action';
 import { Dispatcher } from './dispatcher';
 import type { FaultInjector } from './faults';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
@@ -60,6 +62,7 @@ export interface EmbeddedAws {
     sagemakerRuntime: SageMakerRuntimeService;
     sns: SnsService;
     stepFunctions: StepFunctionsService;
+    cloudwatch: CloudWatchService;
   };
   faults: FaultInjector;
   /** Stops executions, model processes and the server, and restores the process environment. */
@@ -119,6 +122,8 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
   });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults, region });
   const sns = createSnsService({ dataDir });
+  const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
+  cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));
 
   // First match serves: S3 claims every unsigned path-style request, so it goes last.
   dispatcher
@@ -127,6 +132,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     .register(sagemaker)
     .register(sagemakerRuntime)
     .register(sns)
+    .register(cloudwatch)
     .register(createStsService())
     .register(s3);
 
@@ -156,7 +162,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     dataDir,
     waitScale,
     names,
-    services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions },
+    services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch },
     faults: dispatcher.faults,
     close() {
       closing ??= (async () => {
