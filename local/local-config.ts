@@ -5,17 +5,43 @@ import * as z from 'zod';
 /** Default file name, looked up in the working directory when no `--config` is given. */
 export const LOCAL_CONFIG_FILE = 'aep.local.json';
 
-const imageSchema = z.strictObject({
-  /** argv of the model server; `node` means the Node running the embedded AWS. Relative paths resolve from `baseDir`. */
-  command: z.array(z.string().min(1)).min(1),
-  /** Extra environment for every process of this image (the model's Environment wins on conflicts). */
-  env: z.record(z.string(), z.string()).optional(),
-});
+const imageSchema = z
+  .strictObject({
+    /** argv of the model server; `node` means the Node running the embedded AWS. Relative paths resolve from `baseDir`. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** Run the image itself with Docker (`docker run … <image> serve`), as SageMaker does. */
+    docker: z.literal(true).optional(),
+    /** Extra `docker run` arguments for this image (with `docker: true`), after the global `docker.runArgs`. */
+    runArgs: z.array(z.string()).optional(),
+    /** Extra environment for every process of this image (the model's Environment wins on conflicts). */
+    env: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((image) => (image.command === undefined) !== (image.docker === undefined), { message: 'give either "command" or "docker": true' })
+  .refine((image) => image.runArgs === undefined || image.docker === true, { message: '"runArgs" needs "docker": true' });
 
 export const localConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   /** Image URI (as given to CreateModel) → the local command that plays that container. */
   images: z.record(z.string().min(1), imageSchema).default({}),
+  /** SageMaker framework images (PyTorch, scikit-learn, XGBoost, TensorFlow, Hugging Face) run in the built-in script-mode emulator. */
+  frameworks: z
+    .strictObject({
+      /** Recognise the AWS framework image URIs by pattern (false: only `images` entries run). */
+      enabled: z.boolean().default(true),
+      /** The Python that runs the emulator and the model's code/inference.py (e.g. one that has numpy or torch). */
+      python: z.string().min(1).default('python3'),
+    })
+    .prefault({}),
+  docker: z
+    .strictObject({
+      /** The Docker CLI. */
+      command: z.string().min(1).default('docker'),
+      /** Run images that are neither in `images` nor framework images with Docker, instead of failing the endpoint. */
+      unmappedImages: z.boolean().default(false),
+      /** Extra `docker run` arguments for every image run with Docker. */
+      runArgs: z.array(z.string()).default([]),
+    })
+    .prefault({}),
   hosting: z
     .strictObject({
       /** How long a new process has to answer GET /ping with 200 (SageMaker's container health check). */
@@ -29,7 +55,7 @@ export const localConfigSchema = z.strictObject({
 });
 
 export type LocalConfigFile = z.input<typeof localConfigSchema>;
-export type ImageCommand = z.infer<typeof imageSchema>;
+export type ImageEntry = z.infer<typeof imageSchema>;
 export type LocalConfig = z.infer<typeof localConfigSchema> & {
   /** Directory commands run in and resolve relative paths from: the config file's folder (the repo root by default). */
   baseDir: string;

@@ -1,7 +1,8 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { LocalConfig } from '../local-config';
 import { ContainerProcess, type ContainerLaunch } from './container-process';
 import { HostingError } from './errors';
+import { resolveImage } from './image-resolution';
 import type { LocalAwsClients } from './local-aws-clients';
 import { ModelArtifacts } from './model-artifacts';
 
@@ -143,19 +144,10 @@ export class Hosting {
 
   private async launchFor(spec: DeploymentSpec, variant: VariantSpec) {
     const { config } = this.options;
-    const image = config.images[variant.image];
-    if (!image) {
-      const known = Object.keys(config.images);
-      throw new HostingError(
-        `Image ${variant.image} of model ${variant.modelName} has no local command: map it under "images" in ${config.source ?? 'aep.local.json'}` +
-          ` (mapped: ${known.length ? known.join(', ') : 'none'}).`,
-      );
-    }
+    const image = resolveImage(config, variant.image, variant.modelName);
     const modelDir = await this.artifacts.directory(variant.modelName, variant.modelDataUrl);
-    const [program, ...args] = image.command;
     return {
-      // `node` means this Node, so a model server runs on the same runtime as the embedded AWS whatever the PATH.
-      command: [program === 'node' ? process.execPath : program, ...args.map((a) => resolveArg(config.baseDir, a))],
+      command: image.command,
       cwd: config.baseDir,
       env: {
         ...inheritedEnv(),
@@ -177,11 +169,6 @@ export class Hosting {
     }
     await Promise.all(fleet.instances.map((i) => i.process.stop()));
   }
-}
-
-/** Relative script paths in the image command resolve from the config's folder, so the server's cwd does not matter. */
-function resolveArg(baseDir: string, arg: string): string {
-  return !isAbsolute(arg) && /\.(mjs|cjs|js|py|sh)$/.test(arg) ? resolve(baseDir, arg) : arg;
 }
 
 /** A container gets a clean environment, as in SageMaker: PATH and locale only, none of the server's secrets. */

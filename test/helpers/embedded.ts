@@ -38,9 +38,9 @@ export async function startTestAws(options: TestAwsOptions = {}): Promise<TestAw
   process.env.AEP_LOG_LEVEL ??= 'SILENT';
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aep-e2e-'));
-  const file = JSON.parse(readFileSync(join(REPO_ROOT, 'aep.local.json'), 'utf8')) as { images?: unknown };
+  const file = JSON.parse(readFileSync(join(REPO_ROOT, 'aep.local.json'), 'utf8')) as { images?: unknown; frameworks?: unknown };
   const config = parseLocalConfig(
-    { images: file.images, hosting: { healthCheckTimeoutSeconds: options.healthCheckTimeoutSeconds ?? 15, stopGraceSeconds: 2 } },
+    { images: file.images, frameworks: file.frameworks, hosting: { healthCheckTimeoutSeconds: options.healthCheckTimeoutSeconds ?? 15, stopGraceSeconds: 2 } },
     REPO_ROOT,
     'test config',
   );
