@@ -120,7 +120,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     config,
     minimumDeploymentMs: (options.simulatedDeploymentSeconds ?? 0) * waitScale * 1000,
   });
-  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults, region });
+  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults });
   const sns = createSnsService({ dataDir });
   const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
   cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));

@@ -4,6 +4,8 @@
 //   never-healthy   listens but answers /ping with 503
 //   http-500        answers /invocations with 500
 //   slow:<ms>       waits <ms> before answering /invocations
+// It hands back the caller's X-Amzn-SageMaker-Custom-Attributes as its own (as a model that uses them would), and
+// with Accept: application/x-aep-headers answers the X-Amzn-SageMaker-* headers it received instead of the body.
 import { createServer } from 'node:http';
 
 const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
@@ -29,8 +31,15 @@ const server = createServer((req, res) => {
           res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'injected failure (AEP_FAULT=http-500)' }));
           return;
         }
-        res.writeHead(200, { 'content-type': req.headers.accept && req.headers.accept !== '*/*' ? req.headers.accept : (req.headers['content-type'] ?? 'application/octet-stream') });
-        res.end(Buffer.concat(chunks));
+        const attributes = req.headers['x-amzn-sagemaker-custom-attributes'];
+        const headers = { 'content-type': req.headers.accept && req.headers.accept !== '*/*' ? req.headers.accept : (req.headers['content-type'] ?? 'application/octet-stream') };
+        if (attributes) headers['x-amzn-sagemaker-custom-attributes'] = `echo;${attributes}`;
+        res.writeHead(200, headers);
+        if (req.headers.accept === 'application/x-aep-headers') {
+          res.end(JSON.stringify(Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.startsWith('x-amzn-sagemaker-')))));
+        } else {
+          res.end(Buffer.concat(chunks));
+        }
       }, delayMs);
     });
     return;

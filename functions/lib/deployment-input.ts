@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { isInstanceType, nearestInstanceType } from './instance-types';
 import { S3_URI } from './s3-uri';
 
 /**
@@ -99,7 +100,9 @@ const deploymentFields = {
   image: z.string().min(1).max(255).optional(),
   instanceType: z
     .string()
-    .regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'must be a SageMaker instance type such as ml.m5.large')
+    .refine(isInstanceType, {
+      error: (issue) => `'${String(issue.input)}' is not a SageMaker hosting instance type (did you mean ${nearestInstanceType(String(issue.input))}?)`,
+    })
     .optional(),
   instanceCount: z.number().int().min(1).max(100).optional(),
   environment: environmentSchema.optional(),

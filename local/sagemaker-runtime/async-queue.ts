@@ -13,6 +13,8 @@ const MIN_ACTIVE_JOBS = 16;
 const ACTIVE_JOBS_PER_SLOT = 8;
 
 export interface AsyncJob extends InvocationRequest {
+  /** SageMaker's pass-through headers for the container (custom attributes, inference id). */
+  passThrough: Record<string, string>;
   outputLocation: string;
   failureLocation?: string;
   invocationTimeoutMs: number;
@@ -167,7 +169,7 @@ export class AsyncQueue {
     let answer: ContainerAnswer;
     instance.process.inFlight++;
     try {
-      answer = await invokeContainer(instance.process, input, job.contentType, job.accept, job.invocationTimeoutMs);
+      answer = await invokeContainer(instance.process, input, job.contentType, job.accept, job.invocationTimeoutMs, job.passThrough);
     } catch (error) {
       const reason =
         error instanceof ContainerTimeout

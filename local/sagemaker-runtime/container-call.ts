@@ -3,6 +3,8 @@ import { request, type Agent } from 'node:http';
 export interface ContainerAnswer {
   status: number;
   contentType?: string;
+  /** The container's `X-Amzn-SageMaker-Custom-Attributes`, handed back to the caller. */
+  customAttributes?: string;
   body: Buffer;
 }
 
@@ -16,10 +18,17 @@ export interface ContainerTarget {
   agent: Agent;
 }
 
-/** POST /invocations to one model server, Content-Type and Accept passed through, bounded by `timeoutMs`. */
-export function invokeContainer(target: ContainerTarget, body: Buffer, contentType: string | undefined, accept: string | undefined, timeoutMs: number): Promise<ContainerAnswer> {
+/** POST /invocations to one model server, Content-Type, Accept and SageMaker's pass-through headers passed on, bounded by `timeoutMs`. */
+export function invokeContainer(
+  target: ContainerTarget,
+  body: Buffer,
+  contentType: string | undefined,
+  accept: string | undefined,
+  timeoutMs: number,
+  passThrough: Record<string, string> = {},
+): Promise<ContainerAnswer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-length': body.length };
+    const headers: Record<string, string | number> = { ...passThrough, 'content-length': body.length };
     if (contentType) headers['content-type'] = contentType;
     if (accept) headers.accept = accept;
     const req = request(`${target.url}/invocations`, { method: 'POST', headers, agent: target.agent }, (res) => {
@@ -27,7 +36,13 @@ export function invokeContainer(target: ContainerTarget, body: Buffer, contentTy
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 500, contentType: res.headers['content-type'], body: Buffer.concat(chunks) });
+        const customAttributes = res.headers['x-amzn-sagemaker-custom-attributes'];
+        resolve({
+          status: res.statusCode ?? 500,
+          contentType: res.headers['content-type'],
+          customAttributes: Array.isArray(customAttributes) ? customAttributes[0] : customAttributes,
+          body: Buffer.concat(chunks),
+        });
       });
       res.on('error', reject);
     });

@@ -7,6 +7,7 @@ import type { RequestContext, ServiceModule } from '../service';
 import { AsyncQueue, type QueueStats } from './async-queue';
 import { ContainerTimeout, invokeContainer } from './container-call';
 import { InferenceObjects } from './inference-objects';
+import { containerHeaders, invokeEndpointAsyncRequest, invokeEndpointRequest } from './validation';
 import { ModelError, runtimeValidationError, sendRuntimeError } from './wire';
 import { AwsError } from '../aws-error';
 import type { FaultInjector } from '../faults';
@@ -19,7 +20,6 @@ export interface SageMakerRuntimeServiceOptions {
   s3: S3Service;
   /** The dispatcher's fault rules, consulted on those in-process S3 calls as on HTTP ones. */
   faults?: FaultInjector;
-  region?: string;
 }
 
 export interface SageMakerRuntimeService extends ServiceModule {
@@ -52,14 +52,24 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
     return endpoint;
   };
 
+  /** TargetVariant routes to that variant's instances; a variant the endpoint does not serve is the caller's error. */
+  const variantInstance = (endpoint: EndpointRecord, variant: string) => {
+    if (!endpoint.current?.variants.some((v) => v.variantName === variant)) {
+      throw runtimeValidationError(`Variant ${variant} does not exist on endpoint ${endpoint.EndpointName}.`);
+    }
+    const live = sagemaker.hosting.instances(endpoint.EndpointName).filter((i) => i.variantName === variant && i.process.running);
+    return live[Math.floor(Math.random() * live.length)];
+  };
+
   async function invoke(name: string, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
-    inService(name, ctx);
+    const input = invokeEndpointRequest(req, name);
+    const endpoint = inService(name, ctx);
     const body = await readBody(req, MAX_REALTIME_PAYLOAD);
-    const instance = sagemaker.hosting.nextInstance(name);
+    const instance = input.TargetVariant ? variantInstance(endpoint, input.TargetVariant) : sagemaker.hosting.nextInstance(name);
     if (!instance) throw new AwsError('ServiceUnavailable', `Endpoint ${name} has no running instance; see its logs in the data dir (hosting/logs).`, 503);
     instance.process.inFlight++;
     try {
-      const answer = await invokeContainer(instance.process, body, header(req, 'content-type'), header(req, 'accept'), REALTIME_TIMEOUT_MS);
+      const answer = await invokeContainer(instance.process, body, input.ContentType, input.Accept, REALTIME_TIMEOUT_MS, containerHeaders(input));
       if (answer.status >= 400) {
         const kind = answer.status >= 500 ? 'server' : 'client';
         const text = answer.body.toString('utf8');
@@ -74,6 +84,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
         'content-length': answer.body.length,
         'x-amzn-invoked-production-variant': instance.variantName,
         'x-amzn-requestid': ctx.requestId,
+        ...(answer.customAttributes === undefined ? {} : { 'x-amzn-sagemaker-custom-attributes': answer.customAttributes }),
       });
       res.end(answer.body);
     } catch (error) {
@@ -86,26 +97,30 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
   }
 
   async function invokeAsync(name: string, req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+    const input = invokeEndpointAsyncRequest(req, name);
     const endpoint = inService(name, ctx);
     await readBody(req, 1024 * 1024); // The payload lives in S3; drain whatever was sent.
     const output = endpoint.current?.AsyncInferenceConfig?.OutputConfig;
     if (!output) throw runtimeValidationError(`Endpoint ${name} is not an asynchronous inference endpoint: its config has no AsyncInferenceConfig.`);
-    const inputLocation = header(req, 'x-amzn-sagemaker-inputlocation');
-    if (!inputLocation) throw runtimeValidationError('InputLocation is required for an asynchronous invocation.');
-    const invocationTimeout = integerHeader(req, 'x-amzn-sagemaker-invocationtimeoutseconds', 1, 3600) ?? DEFAULT_INVOCATION_TIMEOUT_SECONDS;
-    const ttl = integerHeader(req, 'x-amzn-sagemaker-requestttlseconds', 60, 21_600) ?? DEFAULT_REQUEST_TTL_SECONDS;
-    const inferenceId = header(req, 'x-amzn-sagemaker-inference-id') ?? randomUUID();
-    const outputLocation = joinS3(output.S3OutputPath ?? `s3://sagemaker-${ctx.region}-${ctx.accountId}/async-endpoint-outputs/${name}`, `${inferenceId}.out`);
-    const failureLocation = output.S3FailurePath ? joinS3(output.S3FailurePath, `${inferenceId}-error.out`) : undefined;
+    const inputLocation = input.InputLocation;
+    const invocationTimeout = input.InvocationTimeoutSeconds ?? DEFAULT_INVOCATION_TIMEOUT_SECONDS;
+    const ttl = input.RequestTTLSeconds ?? DEFAULT_REQUEST_TTL_SECONDS;
+    const inferenceId = input.InferenceId ?? randomUUID();
+    const under = (path: string) => (input.S3OutputPathExtension ? joinS3(path, input.S3OutputPathExtension) : path);
+    const outputBase = output.S3OutputPath ?? `s3://sagemaker-${ctx.region}-${ctx.accountId}/async-endpoint-outputs/${name}`;
+    const outputLocation = joinS3(under(outputBase), input.Filename ?? `${inferenceId}.out`);
+    const failureLocation = output.S3FailurePath ? joinS3(under(output.S3FailurePath), `${inferenceId}-error.out`) : undefined;
 
     let queue = queues.get(name.toLowerCase());
-    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, options.region ?? ctx.region, objects)));
+    // Notifications carry the endpoint's own region (its ARN's), whatever the server's default region is.
+    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, endpoint.EndpointArn.split(':')[3], objects)));
     queue.enqueue({
       endpointName: endpoint.EndpointName,
       inferenceId,
       inputLocation,
-      contentType: header(req, 'x-amzn-sagemaker-content-type'),
-      accept: header(req, 'x-amzn-sagemaker-accept'),
+      contentType: input.ContentType,
+      accept: input.Accept,
+      passThrough: containerHeaders({ ...input, InferenceId: inferenceId }),
       receivedTime: new Date(),
       outputLocation,
       failureLocation,
@@ -147,21 +162,6 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
     },
     stats: (endpointName) => ({ ...(queues.get(endpointName.toLowerCase())?.stats ?? { queued: 0, inFlight: 0, done: 0, failed: 0 }) }),
   };
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value || undefined;
-}
-
-function integerHeader(req: IncomingMessage, name: string, min: number, max: number): number | undefined {
-  const raw = header(req, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw runtimeValidationError(`${name.replace('x-amzn-sagemaker-', '')} must be an integer from ${min} to ${max}; got ${raw}.`);
-  }
-  return value;
 }
 
 /** `s3://bucket/prefix` + `name` with exactly one slash between them. */

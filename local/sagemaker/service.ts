@@ -22,6 +22,7 @@ import {
   parseInput,
   updateEndpointInput,
 } from './shapes';
+import { checkAsyncInferenceConfig } from './validation';
 import { SageMakerStore, type Deployment, type EndpointConfigRecord, type EndpointRecord, type Tag } from './store';
 
 export interface SageMakerServiceOptions {
@@ -278,13 +279,15 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         return { Models: page.map((m) => ({ ModelName: m.ModelName, ModelArn: m.ModelArn, CreationTime: date(m.CreationTime) })), NextToken };
       },
 
-      CreateEndpointConfig(raw, ctx) {
+      async CreateEndpointConfig(raw, ctx) {
         const input = parseInput(createEndpointConfigInput, raw);
         const arn = sageMakerArn(ctx.region, 'endpoint-config', input.EndpointConfigName);
         if (store.endpointConfigs.has(key(input.EndpointConfigName))) throw alreadyExists('endpoint-config', arn);
         for (const pv of input.ProductionVariants) {
           if (!store.models.has(key(pv.ModelName))) throw notFound('model', sageMakerArn(ctx.region, 'model', pv.ModelName));
         }
+        await checkAsyncInferenceConfig(input.AsyncInferenceConfig, aws.sns);
+        if (store.endpointConfigs.has(key(input.EndpointConfigName))) throw alreadyExists('endpoint-config', arn);
         store.endpointConfigs.set(key(input.EndpointConfigName), {
           EndpointConfigName: input.EndpointConfigName,
           EndpointConfigArn: arn,

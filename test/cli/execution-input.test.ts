@@ -62,6 +62,12 @@ describe('buildExecutionInput', () => {
     expect(error.message).toMatch(/instancetype/);
   });
 
+  it('refuses a mistyped instance type before anything starts, naming the nearest valid one', () => {
+    const error = failure(() => buildExecutionInput({ modelUri: MODEL, sets: ['instanceType=ml.g5.xlarg'] }));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain("instanceType: 'ml.g5.xlarg' is not a SageMaker hosting instance type (did you mean ml.g5.xlarge?)");
+  });
+
   it('asks for --model-uri when there is no artifact', () => {
     const error = failure(() => buildExecutionInput({}));
     expect(error.message).toContain('modelDataUrl');

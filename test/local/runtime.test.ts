@@ -1,5 +1,5 @@
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointAsyncCommand, InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../../local/protocols/body';
@@ -18,7 +18,8 @@ function snsStandIn() {
     handles: (_req, ctx) => ctx.signingName === 'sns',
     async handle(req: IncomingMessage, res: ServerResponse) {
       const form = new URLSearchParams((await readBody(req)).toString('utf8'));
-      published.push({ topicArn: form.get('TopicArn')!, message: JSON.parse(form.get('Message')!) });
+      // SageMaker also looks its topics up (GetTopicAttributes) when a config names them; only Publish is kept.
+      if (form.get('Action') === 'Publish') published.push({ topicArn: form.get('TopicArn')!, message: JSON.parse(form.get('Message')!) });
       res.writeHead(200, { 'content-type': 'text/xml' }).end('<PublishResponse><PublishResult><MessageId>m-1</MessageId></PublishResult></PublishResponse>');
     },
   };
@@ -180,5 +181,66 @@ describe('embedded SageMaker Runtime', () => {
     const { message } = await until(messageFor(out.InferenceId!));
     expect(message.failureReason).toMatch(/Failed to download the input from s3:\/\/aep-in\/missing\.json: NoSuchKey/);
     await expect(invokeAsync('nope')).rejects.toMatchObject({ name: 'ValidationError', message: 'Endpoint nope of account 000000000000 not found.' });
+  });
+
+  it('passes SageMaker\'s headers through to the container and hands its CustomAttributes back', async () => {
+    const answer = await h.runtimeClient.send(
+      new InvokeEndpointCommand({ EndpointName: 'echo', Body: Buffer.from('{}'), Accept: 'application/x-aep-headers', CustomAttributes: 'trace=7', TargetModel: 'm1.tar.gz', InferenceId: 'rt-1', TargetVariant: 'AllTraffic' }),
+    );
+    expect(answer.CustomAttributes).toBe('echo;trace=7');
+    expect(answer.InvokedProductionVariant).toBe('AllTraffic');
+    expect(JSON.parse(Buffer.from(answer.Body!).toString())).toEqual({
+      'x-amzn-sagemaker-custom-attributes': 'trace=7',
+      'x-amzn-sagemaker-target-model': 'm1.tar.gz',
+      'x-amzn-sagemaker-inference-id': 'rt-1',
+    });
+    const out = await h.runtimeClient.send(
+      new InvokeEndpointAsyncCommand({ EndpointName: 'echo', InputLocation: 's3://aep-in/payload.json', Accept: 'application/x-aep-headers', CustomAttributes: 'a=b', InferenceId: 'async-headers' }),
+    );
+    const written = await storedObject('aep-out/echo/async-headers.out');
+    expect(JSON.parse(written.body.toString())).toEqual({ 'x-amzn-sagemaker-custom-attributes': 'a=b', 'x-amzn-sagemaker-inference-id': 'async-headers' });
+    expect(out.OutputLocation).toBe('s3://aep-out/echo/async-headers.out');
+  });
+
+  it('refuses what the runtime\'s API model refuses, with ValidationError and AWS\'s wording', async () => {
+    await expect(invokeAsync('echo', { InvocationTimeoutSeconds: 3601 })).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: "1 validation error detected: Value '3601' at 'invocationTimeoutSeconds' failed to satisfy constraint: Member must have value less than or equal to 3600",
+    });
+    await expect(
+      h.runtimeClient.send(new InvokeEndpointAsyncCommand({ EndpointName: 'echo', InputLocation: 'ftp://x/y', RequestTTLSeconds: 59 })),
+    ).rejects.toMatchObject({ name: 'ValidationError', message: expect.stringMatching(/^2 validation errors detected: .*'inputLocation'.*'requestTTLSeconds'.*greater than or equal to 60/) });
+    await expect(h.runtimeClient.send(new InvokeEndpointCommand({ EndpointName: 'echo', Body: Buffer.from('{}'), CustomAttributes: 'x'.repeat(1025) }))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: expect.stringContaining("at 'customAttributes' failed to satisfy constraint: Member must have length less than or equal to 1024"),
+    });
+    await expect(h.runtimeClient.send(new InvokeEndpointCommand({ EndpointName: 'echo', Body: Buffer.from('{}'), TargetVariant: 'Other' }))).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: 'Variant Other does not exist on endpoint echo.',
+    });
+  });
+
+  it('publishes async notifications with the endpoint\'s region, not the server\'s default', async () => {
+    const west = new SageMakerClient({ endpoint: h.url, region: 'eu-west-1', credentials });
+    const westRuntime = new SageMakerRuntimeClient({ endpoint: h.url, region: 'eu-west-1', credentials });
+    try {
+      await west.send(new CreateModelCommand({ ModelName: 'west', PrimaryContainer: { Image: ECHO_IMAGE } }));
+      await west.send(
+        new CreateEndpointConfigCommand({
+          EndpointConfigName: 'west',
+          ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'west', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+          AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://aep-out/west/', NotificationConfig: { SuccessTopic: 'arn:aws:sns:eu-west-1:000000000000:ok' } } },
+        }),
+      );
+      await west.send(new CreateEndpointCommand({ EndpointName: 'west', EndpointConfigName: 'west' }));
+      await waitForEndpoint(west, 'west', ['InService']);
+      const out = await westRuntime.send(new InvokeEndpointAsyncCommand({ EndpointName: 'west', InputLocation: 's3://aep-in/payload.json' }));
+      const { topicArn, message } = await until(messageFor(out.InferenceId!));
+      expect(topicArn).toBe('arn:aws:sns:eu-west-1:000000000000:ok');
+      expect(message.awsRegion).toBe('eu-west-1');
+    } finally {
+      west.destroy();
+      westRuntime.destroy();
+    }
   });
 });

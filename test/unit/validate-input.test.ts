@@ -100,6 +100,12 @@ describe('InvalidInput before any S3 object is read', () => {
     expect(s3Mock.calls()).toHaveLength(0);
   });
 
+  it('refuses an instance type SageMaker does not have, naming the nearest one, before reading S3', async () => {
+    const error = await run({ modelDataUrl: MODEL_DATA_URL, instanceType: 'ml.m5.larg' }).catch((e) => e);
+    expect(error).toMatchObject({ name: 'InvalidInput', message: expect.stringContaining("instanceType: 'ml.m5.larg' is not a SageMaker hosting instance type (did you mean ml.m5.large?)") });
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
   it('reports every problem of the resolved deployment at once', async () => {
     setTestEnvironment({ DEPLOYMENT_DEFAULTS: '{}' });
     const error = await run({
