@@ -6,6 +6,7 @@ import { sendServiceError } from './error-shapes';
 import { describeCall } from './fault-points';
 import { FaultInjector } from './faults';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from './service';
+import { sendUnhandledRequest } from './unhandled-request';
 
 /** The embedded AWS only ever listens on loopback: it has no authentication worth the name. */
 export const LOOPBACK = '127.0.0.1';
@@ -56,7 +57,7 @@ export class Dispatcher {
     const ctx = this.context(req);
     try {
       const module = this.modules.find((m) => m.handles(req, ctx));
-      if (!module) throw new AwsError('UnknownService', `No embedded service handles ${req.method} ${ctx.url.pathname}`, 400);
+      if (!module) return await sendUnhandledRequest(req, res, ctx);
       const fault = this.faults.check(describeCall(module.name, req, ctx));
       if (fault && 'error' in fault) {
         req.resume();

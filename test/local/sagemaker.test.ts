@@ -18,13 +18,21 @@ import {
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ECHO_IMAGE, startSageMaker, survivors, waitForEndpoint, type SageMakerHarness } from './sagemaker.harness';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { createSnsService } from '../../local/sns/service';
+import { credentials, ECHO_IMAGE, startSageMaker, survivors, waitForEndpoint, type SageMakerHarness } from './sagemaker.harness';
 
 const ARN = 'arn:aws:sagemaker:us-east-1:000000000000';
 
 describe('embedded SageMaker control plane', () => {
   let h: SageMakerHarness;
-  beforeAll(async () => (h = await startSageMaker()));
+  beforeAll(async () => {
+    h = await startSageMaker({ before: (_url, dataDir) => [createSnsService({ dataDir })] });
+    // The configs below name these topics, and SageMaker refuses topics that do not exist.
+    const sns = new SNSClient({ endpoint: h.url, region: 'us-east-1', credentials });
+    for (const Name of ['ok', 'err']) await sns.send(new CreateTopicCommand({ Name }));
+    sns.destroy();
+  });
   afterAll(async () => h.close());
 
   /** A model + endpoint config for the echo container; `env` reaches the container (AEP_FAULT). */
