@@ -30,7 +30,7 @@ export function resolveImage(config: LocalConfig, image: string, modelName: stri
   }
   if (entry?.docker) return dockerRun(config, image, entry.runArgs ?? [], entry.env ?? {});
   const framework = config.frameworks.enabled ? frameworkOf(image) : undefined;
-  if (framework) return { kind: 'framework', command: [config.frameworks.python, SCRIPT_MODE_SERVER, '--framework', framework, 'serve'], env: {} };
+  if (framework) return { kind: 'framework', command: [config.frameworks.python, '-B', SCRIPT_MODE_SERVER, '--framework', framework, 'serve'], env: {} };
   if (config.docker.unmappedImages) return dockerRun(config, image, [], {});
   const mapped = Object.keys(config.images);
   throw new HostingError(

@@ -44,7 +44,7 @@ describe('an image URI → its local process', () => {
   test('a framework image runs the script-mode emulator with the configured Python and its framework', () => {
     expect(resolveImage(config({ frameworks: { python: '/opt/py/bin/python3' } }), PYTORCH, 'm')).toEqual({
       kind: 'framework',
-      command: ['/opt/py/bin/python3', SCRIPT_MODE_SERVER, '--framework', 'pytorch', 'serve'],
+      command: ['/opt/py/bin/python3', '-B', SCRIPT_MODE_SERVER, '--framework', 'pytorch', 'serve'],
       env: {},
     });
   });

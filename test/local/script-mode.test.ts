@@ -36,7 +36,7 @@ async function emulator(files: Record<string, string | Buffer>, env: Record<stri
     writeFileSync(join(modelDir, path), content);
   }
   const port = await freeLoopbackPort();
-  const child = spawn(PYTHON, [SCRIPT_MODE_SERVER, '--framework', framework, 'serve'], {
+  const child = spawn(PYTHON, ['-B', SCRIPT_MODE_SERVER, '--framework', framework, 'serve'], {
     env: { PATH: process.env.PATH ?? '', SM_MODEL_DIR: modelDir, SAGEMAKER_BIND_TO_PORT: String(port), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -269,5 +269,38 @@ describe('errors and limits', () => {
     expect(e.stderr()).toMatch(/code\/requirements\.txt lists packages that .* does not have: aep-no-such-package==1\.0\. .*installs nothing/);
     expect(e.stderr()).not.toMatch(/does not have: .*numpy/);
     expect(text(await invoke(e, 'x'))).toBe('ok');
+  });
+
+  test('inference.py importing sagemaker_inference (errors, encoder) works without the package installed', async () => {
+    const e = await ready({
+      'code/inference.py': [
+        'from sagemaker_inference import content_types, encoder, errors',
+        'def model_fn(d): return 1',
+        'def transform_fn(m, body, content_type, accept):',
+        '    if content_type != content_types.JSON: raise errors.GenericInferenceToolkitError(415, "JSON only")',
+        '    return encoder.encode([1, 2], content_types.JSON)',
+      ].join('\n'),
+    });
+    expect(text(await invoke(e, '{}', { 'content-type': 'application/json' }))).toBe('[1, 2]');
+    const refused = await invoke(e, 'x', { 'content-type': 'text/plain' });
+    expect([refused.status, text(refused).split('\n')[0]]).toEqual([415, 'JSON only']);
+  });
+
+  test('Hugging Face images answer a handler error 400 with the message as JSON, as their toolkit does', async () => {
+    const e = await ready(
+      { 'code/inference.py': 'def model_fn(d):\n    return lambda inputs, **kw: [{"label": inputs.upper(), **kw}]\n' },
+      {},
+      'huggingface',
+    );
+    const ok = await invoke(e, '{"inputs": "hi", "parameters": {"top_k": 1}}', { 'content-type': 'application/json' });
+    expect([ok.status, JSON.parse(text(ok))]).toEqual([200, [{ label: 'HI', top_k: 1 }]]);
+    const bad = await invoke(e, '{"inputs": 3}', { 'content-type': 'application/json' });
+    expect([bad.status, JSON.parse(text(bad))]).toEqual([400, { code: 400, type: 'InternalServerException', message: "'int' object has no attribute 'upper'" }]);
+  });
+
+  test('TensorFlow Serving handlers (input_handler/output_handler): the container does not start, and says to use Docker', async () => {
+    const e = await emulator({ 'code/inference.py': 'def input_handler(data, context): return data\ndef output_handler(r, context): return r\n' }, {}, 'tensorflow');
+    expect(await e.exited).toBe(1);
+    expect(e.stderr()).toMatch(/defines input_handler, output_handler, which the TensorFlow Serving container runs against TensorFlow Serving.*Docker/);
   });
 });

@@ -181,6 +181,7 @@ def main(argv):
         code_dirs.insert(0, os.path.abspath(submit if not submit.startswith(SAGEMAKER_MODEL_DIR) else model_dir + submit[len(SAGEMAKER_MODEL_DIR):]))
     for directory in reversed(code_dirs):
         sys.path.insert(0, directory)
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), "shim"))
     os.environ["PYTHONPATH"] = os.pathsep.join(code_dirs + [p for p in [os.environ.get("PYTHONPATH")] if p])
     os.environ["SM_MODEL_DIR"] = model_dir
 

@@ -1,0 +1,1 @@
+from aep_toolkit import decode  # noqa: F401
