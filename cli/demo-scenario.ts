@@ -25,6 +25,8 @@ const DEMO_DEADLINE_SECONDS = 120;
 
 export interface DemoFlags {
   dataDir?: string;
+  /** Also print the pipeline steps' log lines on stderr. */
+  verbose?: boolean;
 }
 
 interface Check {
@@ -40,7 +42,6 @@ interface Check {
 export async function runDemo(flags: DemoFlags) {
   const output = createOutput();
   const paint = palette(output.resultColor);
-  process.env.AEP_LOG_LEVEL ??= 'SILENT'; // the step functions run in this process: keep their JSON logs out of the story
   const started = Date.now();
   const manifest = ensureExampleBuilt((line) => output.progress(line));
   const dataDir = flags.dataDir ?? mkdtempSync(join(tmpdir(), 'aep-demo-'));
@@ -50,6 +51,8 @@ export async function runDemo(flags: DemoFlags) {
     configPath: join(REPO_ROOT, 'aep.local.json'),
     waitScale: process.env.AEP_LOCAL_WAIT_SCALE ? Number(process.env.AEP_LOCAL_WAIT_SCALE) : DEMO_WAIT_SCALE,
     log: (line) => output.progress(paint.dim(`  [embedded aws] ${line}`)),
+    // The steps run in this process: their JSON logs go to the data dir, never into the story on stdout.
+    echoStepLogs: flags.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
   const checks: Check[] = [];
   try {

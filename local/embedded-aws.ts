@@ -8,6 +8,7 @@ import { Dispatcher } from './dispatcher';
 import type { FaultInjector } from './faults';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
 import { stepFunction } from './lambda/step-function';
+import { captureStepLogs, stepLogPath } from './lambda/step-logs';
 import { loadLocalConfig, type LocalConfig } from './local-config';
 import { PIPELINE_RESOURCE_NAMES, pipelineResources, type PipelineResources } from './pipeline-resources';
 import { createS3Service, type S3Service } from './s3/service';
@@ -45,6 +46,8 @@ export interface EmbeddedAwsOptions {
   simulatedDeploymentSeconds?: number;
   /** Where the embedded AWS reports what it does (trigger starts, interrupted executions). Default: stderr. */
   log?: (line: string) => void;
+  /** Also echo the step handlers' log lines here (`--verbose`: stderr). They always go to `<dataDir>/logs/steps.log`. */
+  echoStepLogs?: (line: string) => void;
 }
 
 export interface EmbeddedAws {
@@ -52,6 +55,8 @@ export interface EmbeddedAws {
   url: string;
   region: string;
   dataDir: string;
+  /** The step handlers' log lines (JSON, one per line, each with its step and execution id). */
+  stepLogPath: string;
   waitScale: number;
   /** The pipeline's buckets, topics and state machine. */
   names: PipelineResources;
@@ -150,6 +155,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     throw error;
   }
   const restoreEnvironment = installFunctionEnvironment(pipelineFunctionEnvironment(names, options.defaults), url, region);
+  const releaseStepLogs = captureStepLogs(dataDir, options.echoStepLogs);
 
   await s3.ensureBucket(names.modelsBucket, region);
   await s3.ensureBucket(names.artifactsBucket, region);
@@ -160,6 +166,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     url,
     region,
     dataDir,
+    stepLogPath: stepLogPath(dataDir),
     waitScale,
     names,
     services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch },
@@ -170,6 +177,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
         await stepFunctions.close();
         await dispatcher.close();
         restoreEnvironment();
+        await releaseStepLogs();
       })();
       return closing;
     },

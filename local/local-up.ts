@@ -1,6 +1,9 @@
 import { startEmbeddedAws, type EmbeddedAws, type EmbeddedAwsOptions } from './embedded-aws';
 
-export type LocalUpOptions = Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'>;
+export type LocalUpOptions = Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'> & {
+  /** Also print the step handlers' log lines on stderr. */
+  verbose?: boolean;
+};
 
 /** Where `aep local up` writes, and what stops it (tests pass their own). */
 export interface LocalUpIo {
@@ -25,7 +28,8 @@ const defaultIo: LocalUpIo = {
 export async function runLocalUp(options: LocalUpOptions = {}, io: LocalUpIo = defaultIo): Promise<number> {
   let aws: EmbeddedAws;
   try {
-    aws = await startEmbeddedAws({ ...options, log: io.err });
+    const { verbose, ...start } = options;
+    aws = await startEmbeddedAws({ ...start, log: io.err, echoStepLogs: verbose ? io.err : undefined });
   } catch (error) {
     io.err(`aep local up: ${(error as Error).message}`);
     return 1;
@@ -57,6 +61,7 @@ export function describeEmbeddedAws(aws: EmbeddedAws): string[] {
   return [
     `aep embedded AWS listening on ${aws.url} (region ${aws.region})`,
     `  data dir             ${aws.dataDir}`,
+    `  step logs            ${aws.stepLogPath}`,
     `  models bucket        s3://${n.modelsBucket}  (upload models/<endpoint>/<version>/model.tar.gz to deploy)`,
     `  artifacts bucket     s3://${n.artifactsBucket}`,
     `  state machine        ${n.stateMachineArn}`,

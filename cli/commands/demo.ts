@@ -9,6 +9,7 @@ export function demoCommand(setExitCode: SetExitCode) {
     'AEP_PORT=4566 aep demo --data-dir .aep-demo   # keep the data afterwards',
   ])
     .addOption(new Option('--data-dir <dir>', 'keep the embedded AWS\'s data here (default: a temporary directory, removed afterwards)'))
+    .addOption(new Option('--verbose', 'also print the pipeline steps\' log lines on stderr'))
     .action(async (flags: DemoFlags) => {
       // Loaded on use: the embedded AWS costs a second of start-up that the other commands should not pay.
       const { runDemo } = require('../demo-scenario') as typeof import('../demo-scenario');

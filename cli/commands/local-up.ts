@@ -7,6 +7,7 @@ interface LocalUpFlags {
   dataDir?: string;
   config?: string;
   waitScale?: number;
+  verbose?: boolean;
 }
 
 const port = (text: string): number => {
@@ -32,10 +33,11 @@ export function localCommand(setExitCode: SetExitCode) {
     .addOption(new Option('--data-dir <dir>', 'where objects, resources and executions persist (default $AEP_DATA_DIR, else .aep)'))
     .addOption(new Option('--config <file>', 'image → local command map (default ./aep.local.json)'))
     .addOption(new Option('--wait-scale <factor>', 'multiply the pipeline\'s Wait and retry intervals (default $AEP_LOCAL_WAIT_SCALE, else 1)').argParser(waitScale))
+    .addOption(new Option('--verbose', 'also print the pipeline steps\' log lines on stderr (they always go to <data dir>/logs/steps.log)'))
     .action(async (flags: LocalUpFlags) => {
       // Loaded on use: the embedded AWS costs a second of start-up that the other commands should not pay.
       const { runLocalUp } = require('../../local/local-up') as typeof import('../../local/local-up');
-      const code = await runLocalUp({ port: flags.port, dataDir: flags.dataDir, configPath: flags.config, waitScale: flags.waitScale });
+      const code = await runLocalUp({ port: flags.port, dataDir: flags.dataDir, configPath: flags.config, waitScale: flags.waitScale, verbose: flags.verbose });
       // runLocalUp returns 1 when the embedded AWS could not start: for the CLI that is an infrastructure error.
       setExitCode(code === 0 ? ExitCode.Succeeded : ExitCode.Infrastructure);
     });

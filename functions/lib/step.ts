@@ -1,29 +1,27 @@
 import { isTransientAwsError, PipelineError, TransientError } from './errors';
-import { logger } from './logger';
+import { logger, withInvocationLogger } from './logger';
 
 /**
  * Wraps a step's logic as a Lambda handler: payload in, payload out.
- * - tags every log line with the execution id (found in the payload as `execution.id`, `state.execution.id`),
+ * - gives the invocation its own logger whose every line carries the step and the execution id (found in the payload
+ *   as `execution.id`, `state.execution.id`),
  * - lets the typed pipeline errors through unchanged (their `name` is the Step Functions error),
  * - turns throttling and 5xx from AWS into TransientError, which the state machine retries with backoff.
  */
 export function step<I, O>(stepName: string, run: (input: I) => Promise<O>): (input: I) => Promise<O> {
-  return async (input: I) => {
-    const executionId = findExecutionId(input);
-    logger.appendKeys({ step: stepName, executionId });
-    const started = Date.now();
-    try {
-      const output = await run(input);
-      logger.info('step succeeded', { durationMs: Date.now() - started });
-      return output;
-    } catch (error) {
-      const failure = classify(error);
-      logger.error('step failed', { durationMs: Date.now() - started, error: failure.name, cause: failure.message });
-      throw failure;
-    } finally {
-      logger.removeKeys(['step', 'executionId']);
-    }
-  };
+  return (input: I) =>
+    withInvocationLogger({ step: stepName, executionId: findExecutionId(input) }, async () => {
+      const started = Date.now();
+      try {
+        const output = await run(input);
+        logger.info('step succeeded', { durationMs: Date.now() - started });
+        return output;
+      } catch (error) {
+        const failure = classify(error);
+        logger.error('step failed', { durationMs: Date.now() - started, error: failure.name, cause: failure.message });
+        throw failure;
+      }
+    });
 }
 
 function classify(error: unknown): Error {

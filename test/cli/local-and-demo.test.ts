@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/embedded';
@@ -73,11 +73,20 @@ it('aep local up on a port in use: exit 3 with the reason', async () => {
 
 it('aep demo (npm start): v1 passes, broken fails the gate, the endpoint is back on v1 and answering — exit 0 well under a minute', async () => {
   const started = Date.now();
+  const dataDir = mkdtempSync(join(tmpdir(), 'aep-demo-'));
+  // Step logs on, as a user has them: they must land in the data dir's log file, not in the story.
   const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(process.execPath, [BIN, 'demo'], { cwd: REPO_ROOT, env: env(), timeout: 80_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [BIN, 'demo', '--data-dir', dataDir], { cwd: REPO_ROOT, env: { ...env(), POWERTOOLS_LOG_LEVEL: 'INFO' }, timeout: 80_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
     ),
   );
+  const stepLog = readFileSync(join(dataDir, 'logs', 'steps.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  rmSync(dataDir, { recursive: true, force: true });
+  expect(`${run.stdout}${run.stderr}`).not.toMatch(/"level":/);
+  // Every line carries its step and execution, Map iterations included (they run concurrently in one process).
+  const smokeLines = stepLog.filter((l) => l.step === 'SmokeInvoke');
+  expect(smokeLines.length).toBeGreaterThanOrEqual(3);
+  for (const line of stepLog) expect(line).toEqual(expect.objectContaining({ step: expect.any(String), executionId: expect.any(String) }));
   const seconds = (Date.now() - started) / 1000;
   expect(run.stdout).toMatch(/Deployment succeeded in [\d.]+s/);
   expect(run.stdout).toMatch(/Deployment FAILED: BaselineMismatch/);
