@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AwsError } from './aws-error';
 
 /** What S3 reports when an object is created (PutObject, CopyObject, CompleteMultipartUpload). */
@@ -6,6 +6,8 @@ export interface ObjectCreatedEvent {
   bucket: string;
   key: string;
   etag: string;
+  /** The event's id (EventBridge's `id`): new for every upload, the same when one event is delivered again. */
+  eventId?: string;
 }
 
 export interface ModelUploadTriggerOptions {
@@ -22,13 +24,12 @@ export function isModelUpload(bucket: string, key: string, modelsBucket: string)
 }
 
 /**
- * The execution name for an upload: readable (the key's folders) and unique per object version (a hash of key and
- * ETag), so the same event delivered twice starts one execution (StartExecution with the same name and input is
- * idempotent while it runs, and refused once it ended). Uploading the very same bytes again therefore does not
- * redeploy; start an execution explicitly (`aep deploy`, StartExecution) to do that.
+ * The execution name for an upload event: readable (the key's folders) and unique per event (a hash of the event id),
+ * as in AWS, where every upload is a new event and starts a new execution — the same bytes uploaded again redeploy.
+ * Only one event delivered twice maps to one name, and StartExecution refuses the second (ExecutionAlreadyExists).
  */
-export function uploadExecutionName(key: string, etag: string): string {
-  const hash = createHash('sha256').update(`${key}\n${etag.replace(/"/g, '')}`).digest('hex').slice(0, 16);
+export function uploadExecutionName(key: string, eventId: string): string {
+  const hash = createHash('sha256').update(`${key}\n${eventId}`).digest('hex').slice(0, 16);
   const folders = key
     .replace(/^models\//, '')
     .replace(/\/?[^/]*model\.tar\.gz$/, '')
@@ -45,19 +46,19 @@ export function uploadExecutionName(key: string, etag: string): string {
  */
 export function modelUploadTrigger(options: ModelUploadTriggerOptions): (event: ObjectCreatedEvent) => void {
   const log = options.log ?? (() => undefined);
-  return ({ bucket, key, etag }) => {
+  return ({ bucket, key, etag, eventId = randomUUID() }) => {
     if (!isModelUpload(bucket, key, options.modelsBucket)) return;
-    const name = uploadExecutionName(key, etag);
+    const name = uploadExecutionName(key, eventId);
     const input = JSON.stringify({ modelDataUrl: `s3://${bucket}/${key}` });
     try {
       const { executionArn } = options.startExecution({ stateMachineArn: options.stateMachineArn, name, input });
       log(`s3://${bucket}/${key} uploaded: started ${executionArn}`);
     } catch (error) {
       if (error instanceof AwsError && error.code === 'ExecutionAlreadyExists') {
-        log(`s3://${bucket}/${key} (ETag ${etag}) already started execution ${name}; duplicate event ignored`);
+        log(`s3://${bucket}/${key} (ETag ${etag}): event ${eventId} was delivered again; it already started execution ${name}, so no second run`);
         return;
       }
-      log(`s3://${bucket}/${key} uploaded but the pipeline did not start: ${(error as Error).message}`);
+      log(`s3://${bucket}/${key} uploaded but the pipeline did NOT start: ${(error as Error).message}. Start it by hand: npx aep deploy --local --model-uri s3://${bucket}/${key}`);
     }
   };
 }
