@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, toCliError, type ExitCodeValue } from './cli-errors';
+import { ignoreClosedPipes } from './closed-pipe';
 import { demoCommand } from './commands/demo';
 import { deployCommand } from './commands/deploy';
 import { historyCommand } from './commands/history';
@@ -12,6 +13,7 @@ import { statusCommand } from './commands/status';
  * (see cli-errors.ts). Returns the code rather than exiting, so tests can run it in-process.
  */
 export async function main(argv: string[]): Promise<ExitCodeValue> {
+  ignoreClosedPipes();
   let code: ExitCodeValue = ExitCode.Succeeded;
   const setExitCode = (c: ExitCodeValue) => {
     code = c;
