@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { DeploymentDefaults } from '../functions/lib/deployment-input';
@@ -19,6 +20,7 @@ import { createStsService } from './sts/service';
 import { loadPipelineDefinition } from './stepfunctions/definition';
 import { WorkflowRunner } from './stepfunctions/runner';
 import { StepFunctionsService } from './stepfunctions/service';
+import { lockDataDir, type DataDirLock } from './server-file';
 import { modelUploadTrigger } from './trigger';
 
 export const DEFAULT_PORT = 4566;
@@ -94,6 +96,21 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
     throw new EmbeddedAwsStartError(`The wait scale must be a positive number (got ${waitScale}); 1 keeps AWS's timing, 0.01 makes waits 100× shorter`);
   }
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  mkdirSync(dataDir, { recursive: true });
+  const dataDirLock = lockDataDir(dataDir);
+  try {
+    return await startOn({ region, dataDir, port, waitScale, log, dataDirLock }, options);
+  } catch (error) {
+    dataDirLock.release();
+    throw error;
+  }
+}
+
+async function startOn(
+  settings: { region: string; dataDir: string; port: number; waitScale: number; log: (line: string) => void; dataDirLock: DataDirLock },
+  options: EmbeddedAwsOptions,
+): Promise<EmbeddedAws> {
+  const { region, dataDir, port, waitScale, log, dataDirLock } = settings;
   const config = options.config ?? loadLocalConfig(options.configPath);
   const names = pipelineResources(region);
   const dispatcher = new Dispatcher(region);
@@ -144,6 +161,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
   let url: string;
   try {
     url = await dispatcher.listen(port);
+    dataDirLock.publish(url);
   } catch (error) {
     await dispatcher.close().catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
@@ -178,6 +196,7 @@ export async function startEmbeddedAws(options: EmbeddedAwsOptions = {}): Promis
         await dispatcher.close();
         restoreEnvironment();
         await releaseStepLogs();
+        dataDirLock.release();
       })();
       return closing;
     },

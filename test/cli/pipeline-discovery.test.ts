@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -7,6 +10,7 @@ import { InfrastructureError, UsageError, WaitTimeout } from '../../cli/cli-erro
 import { followExecution } from '../../cli/execution-follower';
 import { colorEnabled, createOutput } from '../../cli/output';
 import { PipelineLocator } from '../../cli/pipeline-locator';
+import { lockDataDir, serverFilePath } from '../../local/server-file';
 
 const cfn = mockClient(CloudFormationClient);
 const sfn = mockClient(SFNClient);
@@ -83,6 +87,42 @@ describe('connection and output conventions', () => {
     expect(withProfile.AWS_ACCESS_KEY_ID).toBeUndefined();
     expect(withProfile.AWS_REGION).toBe('eu-west-1');
     expect(() => connect({ local: true }, { AEP_PORT: 'abc' })).toThrow(UsageError);
+  });
+
+  it("follows the AWS CLI's environment conventions: AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, --profile / AWS_PROFILE", () => {
+    const defaultRegion: NodeJS.ProcessEnv = { AWS_DEFAULT_REGION: 'eu-central-1' };
+    connect({}, defaultRegion);
+    expect(defaultRegion.AWS_REGION).toBe('eu-central-1');
+    const both: NodeJS.ProcessEnv = { AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-central-1' };
+    connect({}, both);
+    expect(both.AWS_REGION).toBe('eu-west-1');
+    const flag: NodeJS.ProcessEnv = { AWS_REGION: 'eu-west-1' };
+    connect({ region: 'ap-south-1', profile: 'ops' }, flag);
+    expect(flag).toMatchObject({ AWS_REGION: 'ap-south-1', AWS_PROFILE: 'ops' });
+    // AWS_ENDPOINT_URL alone means an AWS-compatible endpoint (the embedded AWS): found as --endpoint-url would be.
+    const endpoint: NodeJS.ProcessEnv = { AWS_ENDPOINT_URL: 'http://127.0.0.1:4599' };
+    expect(connect({}, endpoint)).toMatchObject({ endpointUrl: 'http://127.0.0.1:4599', local: true });
+    expect(() => connect({}, { AWS_ENDPOINT_URL: 'nonsense' })).toThrow(/AWS_ENDPOINT_URL must be a URL/);
+  });
+
+  it('--local finds the port `aep local up` was started on through the data dir, unless AEP_PORT says otherwise', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'aep-cli-local-'));
+    try {
+      const lock = lockDataDir(dataDir);
+      lock.publish('http://127.0.0.1:4711');
+      expect(connect({ local: true }, { AEP_DATA_DIR: dataDir })).toMatchObject({ endpointUrl: 'http://127.0.0.1:4711' });
+      expect(connect({ local: true }, { AEP_DATA_DIR: dataDir, AEP_PORT: '4712' })).toMatchObject({ endpointUrl: 'http://127.0.0.1:4712' });
+      expect(() => lockDataDir(dataDir)).toThrow(/in use by another embedded AWS at http:\/\/127\.0\.0\.1:4711/);
+      lock.release();
+      expect(connect({ local: true }, { AEP_DATA_DIR: dataDir })).toMatchObject({ endpointUrl: 'http://127.0.0.1:4566' });
+      // Another live process holds it (here: our parent): refused. A server that died (no such pid): taken over.
+      writeFileSync(serverFilePath(dataDir), JSON.stringify({ url: 'http://127.0.0.1:4713', pid: process.ppid, startedAt: '' }));
+      expect(() => lockDataDir(dataDir)).toThrow(/in use by another embedded AWS at http:\/\/127\.0\.0\.1:4713/);
+      writeFileSync(serverFilePath(dataDir), JSON.stringify({ url: 'http://127.0.0.1:4714', pid: 2 ** 22 + 1, startedAt: '' }));
+      lockDataDir(dataDir).release();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('colour only on a terminal and never with NO_COLOR; the live view only on a terminal', () => {
