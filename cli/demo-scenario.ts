@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { sagemaker, sagemakerRuntime, sfn } from '../functions/lib/clients';
+import { sagemaker, sagemakerRuntime } from '../functions/lib/clients';
 import { startEmbeddedAws, type EmbeddedAws } from '../local/embedded-aws';
-import { uploadExecutionName } from '../local/trigger';
 import { waitForAsyncResult } from './async-result';
 import { connect } from './aws-connection';
 import { ExitCode, InfrastructureError } from './cli-errors';
@@ -15,7 +12,7 @@ import { ensureExampleBuilt, examplePayload, REPO_ROOT, uploadSmokeFixtures, upl
 import { createOutput, palette, type Output } from './output';
 import type { RunReport } from './run-report';
 import { summaryLines } from './run-summary';
-import { executionArnFor } from './start-execution';
+import { findUploadExecution } from './upload-execution';
 import { watchRun } from './watch-run';
 
 const ENDPOINT = 'recommender';
@@ -88,9 +85,13 @@ export async function runDemo(flags: DemoFlags) {
 async function deployVersion(aws: EmbeddedAws, version: string, output: Output): Promise<RunReport> {
   output.line();
   output.line(palette(output.resultColor).bold(`── ${version}: upload s3://${aws.names.modelsBucket}/models/${ENDPOINT}/${version}/model.tar.gz ──`));
+  const uploadedAt = new Date();
   const upload = await uploadVersion(version, aws.names.modelsBucket, ENDPOINT);
-  const executionArn = executionArnFor(aws.names.stateMachineArn, uploadExecutionName(upload.key, upload.etag));
-  await waitUntilStarted(executionArn);
+  const modelDataUrl = `s3://${aws.names.modelsBucket}/${upload.key}`;
+  const executionArn = await findUploadExecution({ stateMachineArn: aws.names.stateMachineArn, modelDataUrl, uploadedAt, deadline: Date.now() + 10_000 });
+  if (!executionArn) {
+    throw new InfrastructureError(`The upload of ${modelDataUrl} did not start the pipeline`, 'The embedded S3 → Step Functions trigger did not fire: see the [embedded aws] lines above.');
+  }
   const report = await watchRun({
     executionArn,
     output,
@@ -100,20 +101,6 @@ async function deployVersion(aws: EmbeddedAws, version: string, output: Output):
   });
   for (const line of summaryLines(report, output.resultColor)) output.line(line);
   return report;
-}
-
-/** The S3 trigger starts the run as the upload completes; give it a moment to appear. */
-async function waitUntilStarted(executionArn: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      await sfn().send(new DescribeExecutionCommand({ executionArn }));
-      return;
-    } catch (error) {
-      if (!(error instanceof Error) || error.name !== 'ExecutionDoesNotExist') throw error;
-      await sleep(100);
-    }
-  }
-  throw new InfrastructureError(`The model upload did not start ${executionArn}`, 'The embedded S3 → Step Functions trigger did not fire: see the [embedded aws] lines above.');
 }
 
 /**

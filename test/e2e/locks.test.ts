@@ -1,10 +1,9 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { uploadExecutionName } from '../../local/trigger';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { startTestAws, type TestAws } from '../helpers/embedded';
 import {
   echoDeployment,
   ECHO_FIXTURES,
-  executionArnOf,
   expectEnding,
   finishExecution,
   readAuditRecord,
@@ -42,9 +41,13 @@ test('two model.tar.gz uploads at once: both SUCCEEDED, strictly one after the o
     await t.clients.s3.send(new PutObjectCommand({ Bucket: 'aep-models', Key: `models/${ENDPOINT}/${version}/deploy.json`, Body: JSON.stringify(settings) }));
   }
   const keys = [`models/${ENDPOINT}/a/model.tar.gz`, `models/${ENDPOINT}/b/model.tar.gz`];
-  const uploads = await Promise.all(keys.map((Key) => t.clients.s3.send(new PutObjectCommand({ Bucket: 'aep-models', Key, Body: bytes }))));
+  await Promise.all(keys.map((Key) => t.clients.s3.send(new PutObjectCommand({ Bucket: 'aep-models', Key, Body: bytes }))));
 
-  const runs = await Promise.all(keys.map((key, i) => finishExecution(t, executionArnOf(t, uploadExecutionName(key, uploads[i].ETag!)))));
+  // One execution per upload, each with exactly the rule's input.
+  const { executions } = await t.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn: t.aws.names.stateMachineArn }));
+  const started = keys.map((key) => executions!.filter((e) => e.name!.startsWith(`${ENDPOINT}-${key.split('/')[2]}-`)));
+  expect(started.map((s) => s.length)).toEqual([1, 1]);
+  const runs = await Promise.all(started.map(([e]) => finishExecution(t, e.executionArn!)));
   // Order them by who held the lock first.
   const [first, second] = [...runs].sort((x, y) => window(x).enteredAt - window(y).enteredAt);
 
