@@ -10,7 +10,8 @@ import type { FaultInjector } from './faults';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
 import { stepFunction } from './lambda/step-function';
 import { captureStepLogs, stepLogPath } from './lambda/step-logs';
-import { loadLocalConfig, type LocalConfig } from './local-config';
+import { describeLocalConfig, loadLocalConfig, type LocalConfig } from './local-config';
+import { watchLocalConfig } from './local-config-watch';
 import { PIPELINE_RESOURCE_NAMES, pipelineResources, type PipelineResources } from './pipeline-resources';
 import { createS3Service, type S3Service } from './s3/service';
 import { createSageMakerService, type SageMakerService } from './sagemaker/service';
@@ -112,6 +113,8 @@ async function startOn(
 ): Promise<EmbeddedAws> {
   const { region, dataDir, port, waitScale, log, dataDirLock } = settings;
   const config = options.config ?? loadLocalConfig(options.configPath);
+  log(`local config ${describeLocalConfig(config)}${options.config ? '' : ' (reloaded when it changes)'}`);
+  const stopWatchingConfig = options.config ? () => undefined : watchLocalConfig(config, { explicitPath: options.configPath, log });
   const names = pipelineResources(region);
   const dispatcher = new Dispatcher(region);
 
@@ -163,6 +166,7 @@ async function startOn(
     url = await dispatcher.listen(port);
     dataDirLock.publish(url);
   } catch (error) {
+    stopWatchingConfig();
     await dispatcher.close().catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
@@ -194,6 +198,7 @@ async function startOn(
         // Executions first (they call the other services), then the modules (model processes) and the server.
         await stepFunctions.close();
         await dispatcher.close();
+        stopWatchingConfig();
         restoreEnvironment();
         await releaseStepLogs();
         dataDirLock.release();

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import * as z from 'zod';
 
 /** Default file name, looked up in the working directory when no `--config` is given. */
@@ -78,21 +78,55 @@ export function parseLocalConfig(input: unknown, baseDir: string, source?: strin
   return { ...parsed.data, baseDir, source };
 }
 
+/** The package's own aep.local.json: the example models' images, always there under whatever the user adds. */
+export const BUILT_IN_CONFIG = resolve(__dirname, '..', LOCAL_CONFIG_FILE);
+
 /**
- * Loads `aep.local.json`: the explicit path (`--config`) must exist; without one, `./aep.local.json` is used when
- * present, else the defaults (no images: every endpoint fails with "unknown image", which says what to add).
+ * Loads the local config in two layers: the built-in `aep.local.json` of the package (the examples' images), then
+ * the user's — `--config FILE` (which must exist), else `./aep.local.json` when present — whose images add to the
+ * built-in ones (the same image URI: the user's wins) and whose other settings override. Relative script paths of
+ * each layer resolve from that layer's folder.
  */
 export function loadLocalConfig(explicitPath?: string, cwd = process.cwd()): LocalConfig {
-  const path = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, LOCAL_CONFIG_FILE);
-  if (!existsSync(path)) {
-    if (explicitPath) throw new LocalConfigError(`Config file ${path} does not exist`);
-    return parseLocalConfig({}, cwd);
+  const userPath = explicitPath ? resolve(cwd, explicitPath) : resolve(cwd, LOCAL_CONFIG_FILE);
+  if (explicitPath && !existsSync(userPath)) throw new LocalConfigError(`Config file ${userPath} does not exist`);
+  const builtIn = existsSync(BUILT_IN_CONFIG) ? readLayer(BUILT_IN_CONFIG) : {};
+  const user = userPath !== BUILT_IN_CONFIG && existsSync(userPath) ? readLayer(userPath) : undefined;
+  if (!user) return parseLocalConfig(builtIn, cwd, existsSync(BUILT_IN_CONFIG) ? BUILT_IN_CONFIG : undefined);
+  const merged: Record<string, unknown> = { ...builtIn, ...user };
+  for (const section of ['images', 'frameworks', 'docker', 'hosting']) {
+    merged[section] = { ...(builtIn[section] as object | undefined), ...(user[section] as object | undefined) };
   }
+  return parseLocalConfig(merged, dirname(userPath), userPath);
+}
+
+/** One config file as JSON, its image commands' relative script paths made absolute from its folder. */
+function readLayer(path: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new LocalConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  return parseLocalConfig(json, dirname(path), path);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new LocalConfigError(`${path} must hold a JSON object`);
+  const layer = json as Record<string, unknown>;
+  const images = layer.images as Record<string, { command?: unknown }> | undefined;
+  if (images && typeof images === 'object') {
+    for (const entry of Object.values(images)) {
+      if (entry && Array.isArray(entry.command)) entry.command = entry.command.map((a) => (typeof a === 'string' ? resolveCommandArg(dirname(path), a) : a));
+    }
+  }
+  return layer;
+}
+
+/** Relative script paths in an image command resolve from the config's folder, so the server's cwd does not matter. */
+export function resolveCommandArg(baseDir: string, arg: string): string {
+  return !isAbsolute(arg) && /\.(mjs|cjs|js|py|sh)$/.test(arg) ? resolve(baseDir, arg) : arg;
+}
+
+/** What was loaded, in one line for the banner and the log. */
+export function describeLocalConfig(config: LocalConfig): string {
+  const images = Object.keys(config.images);
+  return `${config.source ?? 'defaults'}: ${images.length} image${images.length === 1 ? '' : 's'} mapped (${images.join(', ') || 'none'})` +
+    (config.frameworks.enabled ? `, framework images in script mode with ${config.frameworks.python}` : '');
 }

@@ -31,7 +31,8 @@ export async function describeEndpoint(state: PipelineState, now: Date): Promise
       deployment,
       `Endpoint ${name} is ${status}` +
         (endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ' (SageMaker gave no FailureReason)') +
-        `. Check the model container's CloudWatch logs (/aws/sagemaker/Endpoints/${name}); the run will roll back.`,
+        `. Check the model container's logs (CloudWatch log group /aws/sagemaker/Endpoints/${name}); ` +
+        `the failure path then handled the endpoint as onFailure says (see Rollback in the execution history).`,
     );
   }
 
@@ -40,7 +41,7 @@ export async function describeEndpoint(state: PipelineState, now: Date): Promise
   if (elapsedSeconds >= limitSeconds) {
     throw new EndpointTimeout(
       `Endpoint ${name} is still ${status} ${Math.round(elapsedSeconds)} s after the deployment started ` +
-        `(timeouts.endpointSeconds = ${limitSeconds}). The run will roll back; raise timeouts.endpointSeconds ` +
+        `(timeouts.endpointSeconds = ${limitSeconds}), so the failure path took over (see Rollback); raise timeouts.endpointSeconds ` +
         `if the instances need longer to start, or check the container's health check (GET /ping).`,
     );
   }

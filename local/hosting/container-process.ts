@@ -143,8 +143,9 @@ export class ContainerProcess {
   }
 
   private stderrHint(): string {
+    // Locally the container's "CloudWatch log stream" is a file: name it, so the reader can open the whole log.
     const tail = this.stderrTail();
-    return tail ? ` Last stderr lines:\n${tail}` : '';
+    return `${tail ? ` Last stderr lines:\n${tail}\n` : ' '}Container log: ${this.launch.logFile}`;
   }
 }
 

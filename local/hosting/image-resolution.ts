@@ -1,5 +1,5 @@
-import { isAbsolute, join, resolve } from 'node:path';
-import type { LocalConfig } from '../local-config';
+import { join } from 'node:path';
+import { resolveCommandArg, type LocalConfig } from '../local-config';
 import { HostingError } from './errors';
 import { frameworkOf, recognisedFrameworkImages } from './framework-images';
 
@@ -26,7 +26,7 @@ export function resolveImage(config: LocalConfig, image: string, modelName: stri
   if (entry?.command) {
     const [program, ...args] = entry.command;
     // `node` means this Node, so a model server runs on the same runtime as the embedded AWS whatever the PATH.
-    return { kind: 'command', command: [program === 'node' ? process.execPath : program, ...args.map((a) => resolveArg(config.baseDir, a))], env: entry.env ?? {} };
+    return { kind: 'command', command: [program === 'node' ? process.execPath : program, ...args.map((a) => resolveCommandArg(config.baseDir, a))], env: entry.env ?? {} };
   }
   if (entry?.docker) return dockerRun(config, image, entry.runArgs ?? [], entry.env ?? {});
   const framework = config.frameworks.enabled ? frameworkOf(image) : undefined;
@@ -35,7 +35,7 @@ export function resolveImage(config: LocalConfig, image: string, modelName: stri
   const mapped = Object.keys(config.images);
   throw new HostingError(
     `Image ${image} of model ${modelName} has no local command: map it under "images" in ${config.source ?? 'aep.local.json'}` +
-      ` (mapped: ${mapped.length ? mapped.join(', ') : 'none'}), or run it with Docker ("docker": true there, or "docker": {"unmappedImages": true}).` +
+      ` (mapped: ${mapped.length ? mapped.join(', ') : 'none'}; the file is reloaded when you save it, then deploy again), or run it with Docker ("docker": true there, or "docker": {"unmappedImages": true}).` +
       (config.frameworks.enabled ? ` Recognised without a mapping (SageMaker framework images, script mode): ${recognisedFrameworkImages()}.` : ''),
   );
 }
@@ -45,7 +45,3 @@ function dockerRun(config: LocalConfig, image: string, runArgs: string[], env: R
   return { kind: 'docker', command: [process.execPath, DOCKER_RUN, ...args], env };
 }
 
-/** Relative script paths in the image command resolve from the config's folder, so the server's cwd does not matter. */
-function resolveArg(baseDir: string, arg: string): string {
-  return !isAbsolute(arg) && /\.(mjs|cjs|js|py|sh)$/.test(arg) ? resolve(baseDir, arg) : arg;
-}

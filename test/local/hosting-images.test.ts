@@ -55,7 +55,7 @@ describe('an image URI → its local process', () => {
 
   test('an unmapped image fails with what is mapped and what is recognised', () => {
     expect(() => resolveImage(config(), 'acme/model:1', 'm')).toThrow(
-      /Image acme\/model:1 of model m has no local command: map it under "images" in aep\.local\.json \(mapped: local\/echo:latest\), or run it with Docker .* Recognised without a mapping \(SageMaker framework images, script mode\): <AWS account>\.dkr\.ecr\.<region>\.amazonaws\.com\/\{pytorch-inference,.*sagemaker-scikit-learn,sagemaker-xgboost\}:<any tag>\./,
+      /Image acme\/model:1 of model m has no local command: map it under "images" in aep\.local\.json \(mapped: local\/echo:latest; the file is reloaded when you save it, then deploy again\), or run it with Docker .* Recognised without a mapping \(SageMaker framework images, script mode\): <AWS account>\.dkr\.ecr\.<region>\.amazonaws\.com\/\{pytorch-inference,.*sagemaker-scikit-learn,sagemaker-xgboost\}:<any tag>\./,
     );
   });
 

@@ -54,7 +54,7 @@ describe('Hosting', () => {
 
   it('reports a process that exits before it is healthy, with its exit code and last stderr lines', async () => {
     await expect(hosting.deploy(spec('crash', { AEP_FAULT: 'exit-at-start' }))).rejects.toThrow(
-      /exited with code 3 before passing the ping health check\. Last stderr lines:\necho: exiting at start/,
+      /exited with code 3 before passing the ping health check\. Last stderr lines:\necho: exiting at start.*\nContainer log: \/.*\/hosting\/logs\/crash\/.*\.log$/,
     );
     expect(hosting.instances('crash')).toHaveLength(0);
   });

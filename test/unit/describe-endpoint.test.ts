@@ -84,6 +84,6 @@ it('fails with EndpointTimeout after timeouts.endpointSeconds, saying how long, 
   sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'Creating', EndpointConfigName: ours });
   await expect(describeEndpoint(withDeployment(created), at(3600))).rejects.toMatchObject({
     name: 'EndpointTimeout',
-    message: expect.stringMatching(/still Creating 3600 s .*timeouts\.endpointSeconds = 3600.*roll back/),
+    message: expect.stringMatching(/still Creating 3600 s .*timeouts\.endpointSeconds = 3600.*failure path took over/),
   });
 });
