@@ -21,6 +21,7 @@ import {
   acknowledgeStateMachineFindings,
   acknowledgeStepLambdaFindings,
 } from './nag-suppressions';
+import { connectEventWaits } from './event-waits';
 import { createAccessLogsBucket, createArtifactsBucket, createModelsBucket } from './pipeline-buckets';
 import { createPipelineTopics, type PipelineTopics } from './pipeline-topics';
 import { createSageMakerExecutionRole, grantSageMakerExecution } from './sagemaker-execution-role';
@@ -165,6 +166,8 @@ export class AsyncEndpointPipeline extends Construct {
   readonly stateMachineLogGroup: logs.LogGroup;
   readonly trigger: events.Rule;
   readonly triggerDeadLetterQueue: sqs.Queue;
+  /** Settled endpoint state changes → AwaitEvent (event-driven waits). */
+  readonly endpointStateChanges: events.Rule;
   /** The step functions by folder name (`validate-input`, …). */
   readonly functions: Readonly<Record<string, StepLambda>>;
   readonly pipelineId: string;
@@ -294,6 +297,13 @@ export class AsyncEndpointPipeline extends Construct {
           maxEventAge: Duration.hours(24),
         }),
       ],
+    });
+    this.endpointStateChanges = connectEventWaits(this, {
+      awaitEvent: functions['await-event'].function,
+      topics: this.topics,
+      namePrefix: this.namePrefix,
+      pipelineId: this.pipelineId,
+      deadLetterQueue: this.triggerDeadLetterQueue,
     });
   }
 

@@ -50,6 +50,13 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     description: 'Polls the endpoint status',
   },
   {
+    // Also the target of the endpoint state-change rule and the subscriber of the async success/error topics.
+    folder: 'await-event',
+    name: 'AwaitEvent',
+    timeoutSeconds: 30,
+    description: 'Event-driven waits: records a task token, and resumes it on an endpoint state change or async notification',
+  },
+  {
     // CopyObject of a payload up to 5 GB is one server-side request that can take minutes.
     folder: 'smoke-invoke',
     name: 'SmokeInvoke',

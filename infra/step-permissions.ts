@@ -68,6 +68,16 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
       ];
     case 'describe-endpoint':
       return [p.sageMakerRead(['DescribeEndpoint'], ['endpoint'])];
+    case 'await-event':
+      return [
+        // The token store (waits/), and what the checks read: the async output or failure object.
+        p.s3Read(c.artifactsBucket, 'waits/*', 'async-outputs/*', 'async-failures/*'),
+        objectStatement(['s3:PutObject', 's3:DeleteObject'], c.artifactsBucket, ['waits/*']),
+        p.s3List(c.artifactsBucket),
+        p.sageMakerRead(['DescribeEndpoint'], ['endpoint']),
+        p.taskResponse(),
+        ...p.kms(c.kmsKey, 'readWrite'),
+      ];
     case 'smoke-invoke':
       return [
         // CopyObject reads the payload and writes the async input, server-side.
@@ -303,6 +313,21 @@ class StatementBuilder {
       ],
     });
     return justifyWildcards(statement, "Executions of this pipeline's own state machine only; their names are not known in advance.");
+  }
+
+  /** Resumes the waiting Tasks of this pipeline's state machine (SendTaskSuccess/Failure: resource is the state machine). */
+  taskResponse() {
+    return new iam.PolicyStatement({
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      resources: [
+        this.stack.formatArn({
+          service: 'states',
+          resource: 'stateMachine',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          resourceName: this.c.stateMachineName,
+        }),
+      ],
+    });
   }
 
   /**

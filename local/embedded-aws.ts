@@ -5,6 +5,8 @@ import type { DeploymentDefaults } from '../functions/lib/deployment-input';
 import { createAdminService } from './admin';
 import { createCloudWatchService, type CloudWatchService } from './cloudwatch/service';
 import { snsAlarmAction } from './cloudwatch/sns-action';
+import { createEventBridgeService, type EventBridgeService } from './eventbridge/service';
+import { connectEventWaits } from './event-waits';
 import { Dispatcher } from './dispatcher';
 import type { FaultInjector } from './faults';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
@@ -15,6 +17,7 @@ import { watchLocalConfig } from './local-config-watch';
 import { PIPELINE_RESOURCE_NAMES, pipelineResources, type PipelineResources } from './pipeline-resources';
 import { createS3Service, type S3Service } from './s3/service';
 import { createSageMakerService, type SageMakerService } from './sagemaker/service';
+import { endpointStateChangeEvent } from './sagemaker/state-change-event';
 import { createSageMakerRuntimeService, type SageMakerRuntimeService } from './sagemaker-runtime/service';
 import { createSnsService, type SnsService } from './sns/service';
 import { createStsService } from './sts/service';
@@ -71,6 +74,7 @@ export interface EmbeddedAws {
     sns: SnsService;
     stepFunctions: StepFunctionsService;
     cloudwatch: CloudWatchService;
+    events: EventBridgeService;
   };
   faults: FaultInjector;
   /** Stops executions, model processes and the server, and restores the process environment. */
@@ -126,6 +130,7 @@ async function startOn(
     waitScale,
     roleArn: names.stateMachineRoleArn,
     faults: dispatcher.faults,
+    tokens: stepFunctions.tokens,
     warn: log,
   });
   stepFunctions.createStateMachine({ name: PIPELINE_RESOURCE_NAMES.stateMachine, definition, runner, roleArn: names.stateMachineRoleArn });
@@ -139,14 +144,17 @@ async function startOn(
       log,
     }),
   });
+  const invokeFunction = (arn: string, event: unknown) => stepFunction(arn)(event);
+  const events = createEventBridgeService({ dataDir, region, invokeFunction, faults: dispatcher.faults, log });
   const sagemaker = createSageMakerService({
     dataDir,
     endpointUrl: () => dispatcher.url,
     config,
     minimumDeploymentMs: (options.simulatedDeploymentSeconds ?? 0) * waitScale * 1000,
+    onEndpointStateChange: (record) => events.emit(endpointStateChangeEvent(record)),
   });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults });
-  const sns = createSnsService({ dataDir });
+  const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log } });
   const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
   cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));
 
@@ -158,6 +166,7 @@ async function startOn(
     .register(sagemakerRuntime)
     .register(sns)
     .register(cloudwatch)
+    .register(events)
     .register(createStsService())
     .register(s3);
 
@@ -182,6 +191,7 @@ async function startOn(
   await s3.ensureBucket(names.modelsBucket, region);
   await s3.ensureBucket(names.artifactsBucket, region);
   await createTopics(url, region);
+  await connectEventWaits(url, region, names, events);
 
   let closing: Promise<void> | undefined;
   return {
@@ -191,7 +201,7 @@ async function startOn(
     stepLogPath: stepLogPath(dataDir),
     waitScale,
     names,
-    services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch },
+    services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch, events },
     faults: dispatcher.faults,
     close() {
       closing ??= (async () => {

@@ -14,6 +14,8 @@ export const PIPELINE_RESOURCE_NAMES = {
   stateMachine: 'aep-deploy-async-endpoint',
   sagemakerRole: 'aep-sagemaker-execution',
   stateMachineRole: 'aep-state-machine',
+  /** The EventBridge rule that sends settled endpoint state changes to the AwaitEvent step. */
+  endpointStateChangeRule: 'aep-endpoint-state-change',
   /** The `aep:pipeline` tag value of everything the local pipeline creates. */
   pipelineId: 'aep-local',
 } as const;

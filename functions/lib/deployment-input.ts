@@ -134,7 +134,8 @@ export const BUILT_IN_DEFAULTS = {
   environment: {} as Record<string, string>,
   async: { maxConcurrentInvocationsPerInstance: 4, invocationTimeoutSeconds: 900 },
   smokeTests: [] as SmokeTest[],
-  poll: { endpointSeconds: 30, outputSeconds: 10, lockSeconds: 30 },
+  // Events resume the endpoint and output waits; these re-checks only bound what a lost event costs.
+  poll: { endpointSeconds: 300, outputSeconds: 180, lockSeconds: 30 },
   timeouts: { endpointSeconds: 3600, outputSeconds: 1200, lockSeconds: 3600 },
   onFailure: 'rollback' as const,
   retainPrevious: 2,

@@ -12,12 +12,16 @@ import { describeError, isSageMakerNotFound, isTransientAwsError, RollbackFailed
 import type { PipelineState, RollbackState } from '../lib/pipeline-state';
 import { nextPollSeconds } from '../lib/poll-schedule';
 import {
+
   describeEndpointConfigOrUndefined,
   describeEndpointOrUndefined,
   describeModelOrUndefined,
   isCreatedBy,
   resourceTags,
 } from '../lib/sagemaker-resources';
+
+/** The restore of a previous config is still polled (no callback there): at most this interval, whatever poll.endpointSeconds. */
+const ROLLBACK_POLL_SECONDS = 30;
 
 /**
  * Rollback, one pass per call of the RollbackComplete? loop. Each pass looks at what exists now and takes the next
@@ -209,7 +213,7 @@ class Pass {
       complete,
       actions: this.actions,
       kept: this.kept,
-      nextPollSeconds: complete ? 0 : nextPollSeconds(this.state.config.poll.endpointSeconds, this.polls - 1),
+      nextPollSeconds: complete ? 0 : nextPollSeconds(Math.min(this.state.config.poll.endpointSeconds, ROLLBACK_POLL_SECONDS), this.polls - 1),
       startedAt: this.startedAt,
       polls: this.polls,
       ...(this.restoreRequested ? { restoreRequested: true } : {}),

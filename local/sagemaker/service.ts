@@ -35,6 +35,8 @@ export interface SageMakerServiceOptions {
    * instance provisioning takes minutes; the endpoint stays Creating/Updating until then even if its processes are up.
    */
   minimumDeploymentMs?: number;
+  /** Called on every endpoint status change (SageMaker's "SageMaker Endpoint State Change" events). */
+  onEndpointStateChange?: (record: Readonly<EndpointRecord>) => void;
 }
 
 /** The embedded SageMaker: its JSON API plus what the runtime needs to reach the hosted endpoints. */
@@ -143,6 +145,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       }
       record.LastModifiedTime = Date.now();
       if (store.endpoints.get(key(record.EndpointName)) === record) store.save();
+      options.onEndpointStateChange?.(record);
     })();
     track(work);
   };
@@ -344,6 +347,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         };
         store.endpoints.set(key(input.EndpointName), record);
         store.save();
+        options.onEndpointStateChange?.(record);
         deploy(record, deployment, 'create');
         return { EndpointArn: arn };
       },
@@ -358,6 +362,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         record.pending = deployment;
         record.LastModifiedTime = Date.now();
         store.save();
+        options.onEndpointStateChange?.(record);
         deploy(record, deployment, 'update');
         return { EndpointArn: record.EndpointArn };
       },
@@ -373,6 +378,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
           record.EndpointStatus = 'Deleting';
           record.LastModifiedTime = Date.now();
           store.save();
+          options.onEndpointStateChange?.(record);
           remove(record);
         }
         return {};

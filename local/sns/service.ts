@@ -3,6 +3,7 @@ import { AwsError } from '../aws-error';
 import { queryList, queryMap, queryService, requiredParam, type QueryParams } from '../protocols/query';
 import type { XmlElement } from '../protocols/xml';
 import type { RequestContext, ServiceModule } from '../service';
+import { deliverToLambdas, type LambdaDelivery } from './lambda-delivery';
 import { publishedMessage } from './publish';
 import { SnsStore, type PublishedMessage, type Topic } from './store';
 
@@ -30,10 +31,10 @@ const CONFIRMED_PROTOCOLS = ['sqs', 'lambda', 'firehose', 'application', 'sms'];
 const PROTOCOLS = [...CONFIRMED_PROTOCOLS, 'http', 'https', 'email', 'email-json'];
 
 /**
- * The embedded SNS over the Query protocol: topics, Publish (kept, not delivered), subscriptions (stored only).
+ * The embedded SNS over the Query protocol: topics, Publish (kept; delivered to Lambda subscriptions), subscriptions.
  * Messages are readable in-process (`messages()`) and at `GET /_aep/sns/messages?topicArn=…`.
  */
-export function createSnsService(options: { dataDir: string }): SnsService {
+export function createSnsService(options: { dataDir: string; lambdas?: LambdaDelivery }): SnsService {
   const store = new SnsStore(options.dataDir);
 
   function topic(arn: string): Topic {
@@ -117,6 +118,7 @@ export function createSnsService(options: { dataDir: string }): SnsService {
       const t = topic(arn);
       const message = publishedMessage(params, t, sequenceNumber);
       await store.addMessage(message);
+      if (options.lambdas) deliverToLambdas(message, t.subscriptions, options.lambdas);
       return { MessageId: message.messageId, SequenceNumber: message.sequenceNumber };
     },
 

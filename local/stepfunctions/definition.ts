@@ -14,6 +14,9 @@ export interface StateInfo {
   Type: string;
   Resource?: string;
   TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  HeartbeatSeconds?: number;
+  HeartbeatSecondsPath?: string;
   InputPath?: string | null;
   Parameters?: JsonValue;
   ResultPath?: string | null;

@@ -1,4 +1,5 @@
 import { JSONPath } from 'jsonpath-plus';
+import { isCallbackResource } from './callback-task';
 import type { StateInfo } from './definition';
 import type { InvocationJournal, Invocation } from './task-invocations';
 
@@ -87,6 +88,7 @@ export class HistoryTranslator {
         break;
       case 'StateRetried':
         if (event.state!.type === 'Task' && this.isLambda(event.state!.name)) this.lambdaScheduled(lane, at, event.state!);
+        if (this.isCallback(event.state!)) this.taskScheduled(lane, at, event.state!);
         break;
       case 'StateFailed':
         this.stateFailed(lane, at, event.state!, String(event.Error), causeText(event.Cause));
@@ -113,6 +115,7 @@ export class HistoryTranslator {
       stateEnteredEventDetails: { name: state.name, input: json(state.input), inputDetails: dataDetails },
     });
     if (state.type === 'Task' && this.isLambda(state.name)) this.lambdaScheduled(lane, at, state);
+    if (this.isCallback(state)) this.taskScheduled(lane, at, state);
     if (state.type === 'Map') {
       this.mapStartedId = this.add(lane, at, 'MapStateStarted', {
         mapStateStartedEventDetails: { length: this.mapLength(state.name, state.input) },
@@ -137,8 +140,26 @@ export class HistoryTranslator {
     this.add(lane, invocation?.startedAt ?? at, 'LambdaFunctionStarted', {});
   }
 
+  /** A service-integration Task (here: lambda:invoke.waitForTaskToken): TaskScheduled and TaskStarted, as AWS records. */
+  private taskScheduled(lane: string, at: number, state: NonNullable<LibraryEvent['state']>): void {
+    const info = this.states.get(state.name);
+    const invocation = this.journal.claim(state.name);
+    if (invocation) this.invocationOfLane.set(lane, invocation);
+    this.failedLanes.delete(lane);
+    const { resourceType, resource } = serviceResource(info?.Resource);
+    this.add(lane, at, 'TaskScheduled', {
+      taskScheduledEventDetails: { resourceType, resource, region: info?.Resource?.split(':')[3] || undefined, parameters: invocation?.inputText ?? '{}' },
+    });
+    this.add(lane, invocation?.startedAt ?? at, 'TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
+  }
+
   private stateFailed(lane: string, at: number, state: NonNullable<LibraryEvent['state']>, error: string, cause: string): void {
     this.failedLanes.add(lane);
+    if (this.isCallback(state)) {
+      const timedOut = error === 'States.Timeout' || error === 'States.HeartbeatTimeout';
+      const type = timedOut ? 'TaskTimedOut' : 'TaskFailed';
+      this.add(lane, at, type, { [timedOut ? 'taskTimedOutEventDetails' : 'taskFailedEventDetails']: { ...serviceResource(this.states.get(state.name)?.Resource), error, cause } });
+    }
     if (state.type === 'Task' && this.isLambda(state.name)) {
       const timedOut = error === 'States.Timeout';
       this.add(lane, at, timedOut ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed', {
@@ -157,6 +178,15 @@ export class HistoryTranslator {
         lambdaFunctionSucceededEventDetails: { output: invocation?.outputText ?? json(state.output), outputDetails: dataDetails },
       });
     }
+    if (this.isCallback(state) && !failed) {
+      this.add(lane, at, 'TaskSucceeded', {
+        taskSucceededEventDetails: {
+          ...serviceResource(this.states.get(state.name)?.Resource),
+          output: this.invocationOfLane.get(lane)?.outputText ?? json(state.output),
+          outputDetails: dataDetails,
+        },
+      });
+    }
     if (state.type === 'Map' && !failed) this.add(lane, at, 'MapStateSucceeded', {});
     this.invocationOfLane.delete(lane);
     this.failedLanes.delete(lane);
@@ -167,6 +197,10 @@ export class HistoryTranslator {
 
   private isLambda(stateName: string): boolean {
     return /^arn:aws[a-z-]*:lambda:/.test(this.states.get(stateName)?.Resource ?? '');
+  }
+
+  private isCallback(state: NonNullable<LibraryEvent['state']>): boolean {
+    return state.type === 'Task' && isCallbackResource(this.states.get(state.name)?.Resource);
   }
 
   private mapLength(stateName: string, input: unknown): number {
@@ -184,6 +218,12 @@ export class HistoryTranslator {
     this.emit({ id, previousEventId, timestamp, type, ...details } as HistoryEvent);
     return id;
   }
+}
+
+/** `arn:aws:states:::lambda:invoke.waitForTaskToken` → resourceType `lambda`, resource `invoke.waitForTaskToken`. */
+function serviceResource(arn: string | undefined): { resourceType: string; resource: string } {
+  const [resourceType = '', resource = ''] = (arn ?? '').split(':').slice(5);
+  return { resourceType, resource };
 }
 
 function causeText(cause: unknown): string {

@@ -3,8 +3,10 @@ import type { LocalFunction } from '../lambda/step-function';
 import type { DeployedDefinition } from './definition';
 import { HistoryTranslator, type HistoryEvent, type LibraryEvent } from './history';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type StateMachineDefinition } from './library';
-import { scaledTiming } from './scaled-timing';
+import { libraryDefinition } from './callback-task';
+import { callbackLimits, laneState, scaledTiming } from './scaled-timing';
 import { InvocationJournal, laneContext, taskHandlers } from './task-invocations';
+import { CallbackTaskError, TaskTokens } from './task-tokens';
 
 export interface RunOutcome {
   status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -48,6 +50,8 @@ export interface WorkflowRunnerOptions {
   warn?: (message: string) => void;
   /** The embedded AWS's fault rules; `lambda` rules apply to Task invocations. */
   faults?: FaultInjector;
+  /** The task tokens SendTaskSuccess/Failure/Heartbeat use; needed by callback (`.waitForTaskToken`) Tasks. */
+  tokens?: TaskTokens;
 }
 
 const validDefinitions = new Set<string>();
@@ -60,7 +64,7 @@ export class WorkflowRunner {
     // The library validates the definition (asl-validator, ARNs and paths included), so a bad file fails start-up.
     // That costs seconds (a schema compile per call), so a definition already found valid is not validated again.
     const text = options.definition.text;
-    this.machine = new StateMachine(options.definition.document as unknown as StateMachineDefinition, {
+    this.machine = new StateMachine(libraryDefinition(options.definition.document) as unknown as StateMachineDefinition, {
       validationOptions: { noValidate: validDefinitions.has(text) },
     });
     validDefinitions.add(text);
@@ -72,17 +76,31 @@ export class WorkflowRunner {
     const journal = new InvocationJournal();
     const history = new HistoryTranslator(definition.states, journal, onEvent, roleArn);
     let stopRequest: StopEnding | undefined;
+    const tokens = this.options.tokens ?? new TaskTokens();
+    const callbacks = {
+      tokens,
+      executionArn: execution.executionArn,
+      functionFor,
+      limits: (state: Parameters<typeof callbackLimits>[0], stateInput: unknown) => callbackLimits(state, stateInput, waitScale),
+      laneState: (lane: Parameters<typeof laneState>[0]) => laneState(lane, definition.states),
+    };
 
     // A fresh async context: lanes of another execution (or of the code that started this one) must not leak in.
     const run = laneContext.exit(() =>
       this.machine.run(execution.input as never, {
         overrides: {
-          taskResourceLocalHandlers: taskHandlers(definition.states, functionFor, journal, this.options.faults) as never,
+          taskResourceLocalHandlers: taskHandlers(definition.states, functionFor, journal, this.options.faults, callbacks) as never,
           ...scaledTiming(definition.states, waitScale),
         },
         noThrowOnAbort: true,
         context: {
           Execution: { Id: execution.executionArn, Name: execution.name, RoleArn: roleArn },
+          // Each read of $$.Task.Token (a callback Task's Parameters) is a fresh token.
+          Task: {
+            get Token() {
+              return tokens.mint();
+            },
+          },
           StateMachine: { Id: execution.stateMachineArn, Name: execution.stateMachineArn.split(':').pop() },
         },
       }),
@@ -106,6 +124,7 @@ export class WorkflowRunner {
       } catch (error) {
         outcome = stopRequest ?? failureOutcome(error);
       }
+      tokens.endExecution(execution.executionArn, new CallbackTaskError('States.Runtime', 'The execution ended'));
       const stopDate = Date.now();
       await drained;
       history.terminal(TERMINAL_EVENT[outcome.status], stopDate, terminalDetails(outcome));

@@ -1,4 +1,5 @@
 import { JSONPath } from 'jsonpath-plus';
+import type { CallbackLimits } from './callback-task';
 import type { StateInfo } from './definition';
 import { laneContext, type Lane } from './task-invocations';
 
@@ -42,6 +43,21 @@ export function scaledTiming(states: Map<string, StateInfo>, scale: number): Tim
   return { waitTimeOverrides, retryIntervalOverrides };
 }
 
+/**
+ * A callback Task's timeout and heartbeat, scaled like Waits: TimeoutSeconds, or TimeoutSecondsPath read from the
+ * state's input (AWS reads it there, not from the Parameters); likewise HeartbeatSeconds(Path). No timeout: none.
+ */
+export function callbackLimits(state: StateInfo, stateInput: unknown, scale: number): CallbackLimits {
+  const seconds = (fixed: number | undefined, path: string | undefined) => {
+    const value = fixed ?? query(path, stateInput);
+    return typeof value === 'number' && value > 0 ? Math.max(0, Math.round(value * scale * 1000)) : undefined;
+  };
+  return {
+    timeoutMs: seconds(state.TimeoutSeconds, state.TimeoutSecondsPath),
+    heartbeatMs: seconds(state.HeartbeatSeconds, state.HeartbeatSecondsPath),
+  };
+}
+
 function waitSeconds(wait: StateInfo, states: Map<string, StateInfo>, lane: Lane | undefined): number | undefined {
   if (wait.Seconds !== undefined) return wait.Seconds;
   if (wait.Timestamp !== undefined) return untilSeconds(wait.Timestamp);
@@ -58,7 +74,7 @@ const untilSeconds = (timestamp: string) => {
 };
 
 /** The state a lane's latest Task produced: its result placed at the Task's ResultPath, then its OutputPath. */
-function laneState(lane: Lane, states: Map<string, StateInfo>): unknown {
+export function laneState(lane: Lane, states: Map<string, StateInfo>): unknown {
   if (lane.failed || lane.result === undefined) return undefined;
   const task = states.get(lane.stateName);
   const payloadIsState = task?.InputPath === undefined && task?.Parameters === undefined;

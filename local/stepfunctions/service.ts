@@ -9,6 +9,7 @@ import type { DeployedDefinition } from './definition';
 import { ExecutionStore, EXECUTION_STATUSES, type ExecutionRecord } from './execution-store';
 import type { HistoryEvent, HistoryEventOutput } from './history';
 import type { RunningExecution, WorkflowRunner } from './runner';
+import { TaskTokens } from './task-tokens';
 
 /** Step Functions' limit on execution input (and every state's data): 256 KiB of UTF-8. */
 export const MAX_EXECUTION_INPUT_BYTES = 262_144;
@@ -60,6 +61,9 @@ const listSchema = z.object({
   maxResults: z.number().int().optional(),
   nextToken: z.string().optional(),
 });
+const taskTokenSchema = z.object({ taskToken: z.string().optional() });
+const taskSuccessSchema = taskTokenSchema.extend({ output: z.string().optional() });
+const taskFailureSchema = taskTokenSchema.extend({ error: z.string().optional(), cause: z.string().optional() });
 const stopSchema = executionArnSchema.extend({ error: z.string().optional(), cause: z.string().optional() });
 const stateMachineArnSchema = z.object({ stateMachineArn: z.string().optional() });
 const pageSchema = z.object({ maxResults: z.number().int().optional(), nextToken: z.string().optional() });
@@ -73,6 +77,8 @@ const pageSchema = z.object({ maxResults: z.number().int().optional(), nextToken
 export class StepFunctionsService implements ServiceModule {
   /** `states`, Step Functions' signing name: what fault rules and logs call this service. */
   readonly name = 'states';
+  /** The tokens of running callback Tasks: the runners open them, SendTask* closes them. */
+  readonly tokens = new TaskTokens();
   private readonly protocol: ServiceModule;
   private readonly store: ExecutionStore;
   private readonly stateMachines = new Map<string, StateMachineEntry>();
@@ -100,6 +106,20 @@ export class StepFunctionsService implements ServiceModule {
         ListStateMachines: (input) => this.listStateMachines(parse(pageSchema, input)),
         DescribeStateMachine: (input) =>
           this.describeStateMachine(required(parse(stateMachineArnSchema, input).stateMachineArn, 'stateMachineArn')),
+        SendTaskSuccess: (input) => {
+          const request = parse(taskSuccessSchema, input);
+          this.tokens.succeed(required(request.taskToken, 'taskToken'), required(request.output, 'output'));
+          return {};
+        },
+        SendTaskFailure: (input) => {
+          const request = parse(taskFailureSchema, input);
+          this.tokens.fail(required(request.taskToken, 'taskToken'), request.error, request.cause);
+          return {};
+        },
+        SendTaskHeartbeat: (input) => {
+          this.tokens.heartbeat(required(parse(taskTokenSchema, input).taskToken, 'taskToken'));
+          return {};
+        },
         DescribeStateMachineForExecution: (input) => {
           const arn = required(parse(executionArnSchema, input).executionArn, 'executionArn');
           return this.describeStateMachine(this.execution(arn).record.stateMachineArn);

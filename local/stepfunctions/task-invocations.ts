@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FaultInjector } from '../faults';
 import { LambdaFunctionError, type LocalFunction } from '../lambda/step-function';
+import { isCallbackResource, runCallbackTask, type CallbackContext, type CallbackLimits } from './callback-task';
 import type { StateInfo } from './definition';
 
 /** One call of a Task's function, as the history reports it. */
@@ -50,8 +51,16 @@ export interface Lane {
 
 export const laneContext = new AsyncLocalStorage<Lane>();
 
+/** What callback Tasks (`.waitForTaskToken`) of one execution need; `limits` reads TimeoutSecondsPath from the state's input. */
+export interface CallbackSetup extends Omit<CallbackContext, 'limits'> {
+  limits: (state: StateInfo, stateInput: unknown) => CallbackLimits;
+  /** The state a Task's input was: the result of its lane's latest Task (see scaled-timing). */
+  laneState: (lane: Lane) => unknown;
+}
+
 /**
- * The taskResourceLocalHandlers of one execution: every Task state calls the function its Resource names, and each
+ * The taskResourceLocalHandlers of one execution: every Task state calls the function its Resource names (a
+ * callback Task: the function its Parameters name, then waits for its token), and each
  * call is journaled for the history and remembered as its lane's latest state. Fault rules for service `lambda`
  * (operation: the state name) fail or stall the call as the Lambda service would (`Lambda.ServiceException`, …),
  * or — phase `after` — let the handler run and then fail, as a handler that throws after its side effects.
@@ -61,22 +70,28 @@ export function taskHandlers(
   functionFor: (resource: string) => LocalFunction,
   journal: InvocationJournal,
   faults?: FaultInjector,
+  callbacks?: CallbackSetup,
 ): Record<string, (input: unknown) => Promise<unknown>> {
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   for (const [stateName, state] of states) {
     if (state.Type !== 'Task' || !state.Resource) continue;
-    const fn = functionFor(state.Resource);
     const resource = state.Resource;
-    const invoke = async (payload: unknown) => {
+    const callback = isCallbackResource(resource);
+    if (callback && !callbacks) throw new Error(`${stateName}: callback Tasks need the execution's task tokens`);
+    const fn = callback ? undefined : functionFor(resource);
+    const invoke = async (payload: unknown, stateInput: unknown) => {
       const fault = faults?.check({ service: 'lambda', operation: stateName, resource });
       if (fault && 'error' in fault && !fault.after) throw new LambdaFunctionError(fault.error.code, fault.error.message);
       if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      const result = await fn(payload);
+      const result = fn
+        ? await fn(payload)
+        : await runCallbackTask(state, payload, { ...callbacks!, limits: (s) => callbacks!.limits(s, stateInput) });
       if (fault && 'error' in fault) throw new LambdaFunctionError(fault.error.code, fault.error.message);
       return result;
     };
     handlers[stateName] = (payload) => {
       const previous = laneContext.getStore();
+      const stateInput = callback && previous ? callbacks!.laneState(previous) : undefined;
       const lane: Lane = {
         stateName,
         payload,
@@ -88,7 +103,7 @@ export function taskHandlers(
       laneContext.enterWith(lane);
       const invocation: Invocation = { stateName, inputText: JSON.stringify(payload ?? null), startedAt: Date.now() };
       journal.record(invocation);
-      return invoke(payload).then(
+      return invoke(payload, stateInput).then(
         (result) => {
           lane.result = result;
           invocation.outputText = JSON.stringify(result ?? null);

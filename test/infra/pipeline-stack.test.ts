@@ -47,6 +47,15 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:UpdateEndpoint',
   ],
   'describe-endpoint': ['sagemaker:DescribeEndpoint'],
+  'await-event': [
+    's3:DeleteObject',
+    's3:GetObject',
+    's3:ListBucket',
+    's3:PutObject',
+    'sagemaker:DescribeEndpoint',
+    'states:SendTaskFailure',
+    'states:SendTaskSuccess',
+  ],
   'smoke-invoke': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:InvokeEndpointAsync'],
   'check-output': ['s3:GetObject', 's3:ListBucket'],
   'compare-to-baseline': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:InvokeEndpoint'],
@@ -128,7 +137,7 @@ describe('buckets', () => {
     const artifacts = resourcesOfType(s.template, 'AWS::S3::Bucket')[logicalId('AWS::S3::Bucket', 'PipelineArtifactsBucket')];
     const rules = (artifacts.Properties.LifecycleConfiguration as { Rules: Array<{ Prefix?: string; ExpirationInDays?: number }> }).Rules;
     const expiring = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, r.ExpirationInDays]));
-    expect(expiring).toEqual({ 'async-inputs/': 30, 'async-outputs/': 30, 'async-failures/': 30, 'reports/': 30 });
+    expect(expiring).toEqual({ 'async-inputs/': 30, 'async-outputs/': 30, 'async-failures/': 30, 'reports/': 30, 'waits/': 30 });
     expect(rules.some((r) => r.ExpirationInDays !== undefined && r.Prefix === undefined)).toBe(false);
   });
 
@@ -463,6 +472,43 @@ describe('trigger', () => {
         ]),
       },
     });
+  });
+});
+
+describe('event-driven waits', () => {
+  const awaitEvent = () => ({ 'Fn::GetAtt': [functionLogicalId(s.template, 'await-event'), 'Arn'] });
+
+  it('sends settled endpoint state changes to AwaitEvent, with retries and the dead-letter queue', () => {
+    s.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Endpoint State Change'],
+        detail: { EndpointStatus: ['IN_SERVICE', 'FAILED', 'OUT_OF_SERVICE', 'DELETING', 'UPDATE_ROLLBACK_FAILED'] },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: awaitEvent(),
+          DeadLetterConfig: { Arn: arnOf('AWS::SQS::Queue', 'PipelineTriggerDeadLetterQueue') },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 3600 },
+        }),
+      ],
+    });
+  });
+
+  it('subscribes AwaitEvent to the async success and error topics', () => {
+    for (const topic of ['PipelineAsyncSuccessTopic', 'PipelineAsyncErrorTopic']) {
+      s.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', Endpoint: awaitEvent(), TopicArn: ref('AWS::SNS::Topic', topic) });
+    }
+  });
+
+  it('lets AwaitEvent resume Tasks of its own state machine only, and keep tokens only under waits/', () => {
+    const statements = stepStatements('await-event');
+    expect(statementsWithAction(statements, 'states:SendTaskSuccess')).toEqual([
+      expect.objectContaining({ Resource: { 'Fn::Join': ['', expect.arrayContaining([expect.stringMatching(/:stateMachine:/)])] } }),
+    ]);
+    const deletes = statementsWithAction(statements, 's3:DeleteObject');
+    expect(JSON.stringify(deletes)).toContain('/waits/*');
+    expect(JSON.stringify(deletes)).not.toContain('async-outputs');
   });
 });
 

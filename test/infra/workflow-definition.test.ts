@@ -5,9 +5,14 @@ import { ASL_FILE, PIPELINE_STEPS, substitutionKey } from '../../infra/step-func
 /** The ASL file is THE workflow: valid ASL, and its placeholders are exactly the deployed steps. */
 const text = fs.readFileSync(ASL_FILE, 'utf8');
 
-function taskResources(states: Record<string, { Type: string; Resource?: string; ItemProcessor?: { States: object } }>): string[] {
+type TaskState = { Type: string; Resource?: string; Parameters?: { FunctionName?: string }; TimeoutSeconds?: number; ItemProcessor?: { States: object } };
+
+/** The function a Task runs: its Resource, or for a callback Task (lambda:invoke.waitForTaskToken) its FunctionName. */
+const functionOf = (s: TaskState) => (s.Resource?.endsWith(':lambda:invoke.waitForTaskToken') ? s.Parameters?.FunctionName : s.Resource);
+
+function taskResources(states: Record<string, TaskState>): string[] {
   return Object.values(states).flatMap((s) => [
-    ...(s.Type === 'Task' && s.Resource ? [s.Resource] : []),
+    ...(s.Type === 'Task' && functionOf(s) ? [functionOf(s)!] : []),
     ...(s.ItemProcessor ? taskResources(s.ItemProcessor.States as never) : []),
   ]);
 }
@@ -31,15 +36,15 @@ describe('statemachines/deploy-async-endpoint.asl.json', () => {
   });
 
   it('names every Task by its placeholder: each step runs as a Lambda of its own', () => {
-    const resources = taskResources(JSON.parse(text).States);
+    const resources = [...new Set(taskResources(JSON.parse(text).States))];
     expect(resources.sort()).toEqual(PIPELINE_STEPS.map((s) => `\${${substitutionKey(s)}}`).sort());
   });
 
   it('gives every step a Lambda timeout no longer than its Task timeout', () => {
     const tasks = new Map<string, number>();
-    const collect = (states: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number; ItemProcessor?: { States: object } }>) => {
+    const collect = (states: Record<string, TaskState>) => {
       for (const s of Object.values(states)) {
-        if (s.Type === 'Task' && s.Resource) tasks.set(s.Resource, s.TimeoutSeconds ?? Infinity);
+        if (s.Type === 'Task' && functionOf(s)) tasks.set(functionOf(s)!, s.TimeoutSeconds ?? Infinity);
         if (s.ItemProcessor) collect(s.ItemProcessor.States as never);
       }
     };

@@ -1,0 +1,41 @@
+import * as z from 'zod';
+import { logger } from '../lib/logger';
+import type { PipelineState } from '../lib/pipeline-state';
+import { parseInvokedSmokeCaseState } from '../lib/smoke-case-state';
+import { step } from '../lib/step';
+import { eventWaitKeys } from './event-keys';
+import { settleWait, type Settlement } from './settle';
+import { endpointWaitKey, outputWaitKey, putWait } from './wait-store';
+
+/** What WaitForEndpoint / WaitForOutput pass (their Parameters' Payload): the token, which wait, the state. */
+const registrationSchema = z.object({
+  taskToken: z.string().min(1),
+  wait: z.enum(['endpoint', 'output']),
+  state: z.record(z.string(), z.unknown()),
+});
+
+const register = step('AwaitEvent', async (input: z.infer<typeof registrationSchema>): Promise<{ key: string; settled: Settlement }> => {
+  const key =
+    input.wait === 'endpoint'
+      ? endpointWaitKey((input.state as unknown as PipelineState).names.endpoint, (input.state as unknown as PipelineState).execution.name)
+      : outputWaitKey(parseInvokedSmokeCaseState(input.state).invocation.inferenceId);
+  await putWait(key, { taskToken: input.taskToken, wait: input.wait, state: input.state, registeredAt: new Date().toISOString() });
+  // The event may have come before the token was recorded: check once now, so it is never missed.
+  return { key, settled: await settleWait(key, new Date()) };
+});
+
+/**
+ * AwaitEvent, one function for both ends of an event-driven wait:
+ * - as the callback Task WaitForEndpoint / WaitForOutput (`lambda:invoke.waitForTaskToken`): records the task token
+ *   and checks once;
+ * - as the target of the endpoint state-change rule and the subscriber of the async success/error topics: finds the
+ *   tokens the event concerns and resumes their Tasks when their condition is settled.
+ */
+export const handler = async (input: unknown): Promise<unknown> => {
+  const registration = registrationSchema.safeParse(input);
+  if (registration.success) return register(registration.data);
+  const keys = await eventWaitKeys(input);
+  const settled = await Promise.all(keys.map((key) => settleWait(key, new Date())));
+  logger.info('event handled', { keys, settled });
+  return { keys, settled };
+};

@@ -1,0 +1,47 @@
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import * as z from 'zod';
+import { s3 } from '../lib/clients';
+import { readEnvironment } from '../lib/environment';
+import { WAITS_PREFIX } from '../lib/event-waits';
+import { readJsonObject } from '../lib/s3-objects';
+
+/**
+ * A waiting callback Task: its token and the state the check needs, stored in the artifacts bucket under a key the
+ * event names — `waits/endpoints/<endpoint>/<execution>.json` (an endpoint state change names the endpoint) or
+ * `waits/outputs/<inferenceId>.json` (an async notification names the inference).
+ */
+export const waitRecordSchema = z.object({
+  taskToken: z.string().min(1),
+  wait: z.enum(['endpoint', 'output']),
+  state: z.unknown(),
+  registeredAt: z.string(),
+});
+export type WaitRecord = z.infer<typeof waitRecordSchema>;
+
+export const endpointWaitsPrefix = (endpointName: string) => `${WAITS_PREFIX}endpoints/${endpointName}/`;
+export const endpointWaitKey = (endpointName: string, executionName: string) => `${endpointWaitsPrefix(endpointName)}${executionName}.json`;
+export const outputWaitKey = (inferenceId: string) => `${WAITS_PREFIX}outputs/${inferenceId}.json`;
+
+const bucket = () => readEnvironment().artifactsBucket;
+
+/** Records a token; a newer token of the same wait (a retried or redriven Task) replaces the older one. */
+export async function putWait(key: string, record: WaitRecord): Promise<void> {
+  await s3().send(
+    new PutObjectCommand({ Bucket: bucket(), Key: key, Body: JSON.stringify(record), ContentType: 'application/json' }),
+  );
+}
+
+export async function readWait(key: string): Promise<WaitRecord | undefined> {
+  const raw = await readJsonObject(`s3://${bucket()}/${key}`);
+  return raw === undefined ? undefined : waitRecordSchema.parse(raw);
+}
+
+/** The keys of the waits on one endpoint (one per execution waiting for it; normally one). */
+export async function listWaits(prefix: string): Promise<string[]> {
+  const listed = await s3().send(new ListObjectsV2Command({ Bucket: bucket(), Prefix: prefix }));
+  return (listed.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
+}
+
+export async function deleteWait(key: string): Promise<void> {
+  await s3().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
+}
