@@ -18,6 +18,7 @@ import { pipelineResources } from '../../local/pipeline-resources';
 import { loadPipelineDefinition } from '../../local/stepfunctions/definition';
 import { WorkflowRunner } from '../../local/stepfunctions/runner';
 import { INTERRUPTED_ERROR, StepFunctionsService } from '../../local/stepfunctions/service';
+import type { TaskTokens } from '../../local/stepfunctions/task-tokens';
 import { BaselineMismatch, EndpointCreationFailed, TransientError } from '../../functions/lib/errors';
 
 /**
@@ -32,8 +33,8 @@ const definition = loadPipelineDefinition(REGION);
 interface Scenario {
   /** What CompareToBaseline says per case index. */
   passed?: boolean[];
-  /** CheckOutput's nextPollSeconds per case index, before the output is ready. */
-  outputPollSeconds?: number[];
+  /** false: no event ever resumes WaitForEndpoint / WaitForOutput, so their timeouts lead to the re-checks. */
+  events?: boolean;
   /** DeployEndpoint throws this. */
   deployError?: Error;
   /** CreateModel throws a TransientError this many times first. */
@@ -43,7 +44,7 @@ interface Scenario {
 }
 
 /** In-memory steps that move the pipeline state along as the real ones do (shapes of functions/lib/pipeline-state). */
-function fakeSteps(scenario: Scenario): Record<string, StepHandler> {
+function fakeSteps(scenario: Scenario, tokens: TaskTokens): Record<string, StepHandler> {
   const outputPolls = new Map<number, number>();
   let lockPolls = 0;
   let endpointPolls = 0;
@@ -75,12 +76,19 @@ function fakeSteps(scenario: Scenario): Record<string, StepHandler> {
       return { action: 'create', startedAt: new Date().toISOString() };
     },
     'describe-endpoint': () => ({ ready: !scenario.endpointNeverReady && ++endpointPolls > 1, nextPollSeconds: 30 }),
+    // Resumed at once, as AwaitEvent's own check does when the endpoint or output is already there.
+    'await-event': (e) => {
+      const { taskToken, wait } = e as Input;
+      const ready = scenario.events !== false && !(wait === 'endpoint' && scenario.endpointNeverReady);
+      if (ready) tokens.succeed(taskToken, JSON.stringify(wait === 'endpoint' ? { ready: true } : { ready: true, polls: 1 }));
+      return {};
+    },
     'smoke-invoke': (e) => ({ inferenceId: `inf-${(e as Input).index}` }),
     'check-output': (e) => {
       const { index } = e as Input;
       const polls = (outputPolls.get(index) ?? 0) + 1;
       outputPolls.set(index, polls);
-      return { ready: polls > 1, polls, nextPollSeconds: scenario.outputPollSeconds?.[index] ?? 10 };
+      return { ready: polls > 1, polls, nextPollSeconds: 10 };
     },
     'compare-to-baseline': (e) => {
       const { index, case: c } = e as Input;
@@ -104,9 +112,10 @@ class Harness {
 
   constructor(readonly dataDir: string, scenario: Scenario, waitScale: number) {
     this.service = new StepFunctionsService({ dataDir, region: REGION });
-    const steps = fakeSteps(scenario);
+    const steps = fakeSteps(scenario, this.service.tokens);
     const runner = new WorkflowRunner({
       definition,
+      tokens: this.service.tokens,
       waitScale,
       roleArn: resources.stateMachineRoleArn,
       functionFor: (arn) => stepFunction(arn, (step) => steps[step]),
@@ -168,7 +177,7 @@ const types = (history: HistoryEvent[]) => history.map((e) => e.type);
 const ofType = (history: HistoryEvent[], type: string) => history.filter((e) => e.type === type);
 
 describe('a run of the pipeline ASL', () => {
-  test('succeeds through the lock, endpoint and output poll loops, with the Map over both smoke cases', async () => {
+  test('succeeds through the lock loop and the event-resumed waits, with the Map over both smoke cases', async () => {
     const h = await harness();
     const { executionArn, described, history } = await h.run();
 
@@ -194,33 +203,38 @@ describe('a run of the pipeline ASL', () => {
     expect(mapStarted[0].mapStateStartedEventDetails!.length).toBe(2);
     expect(ofType(history, 'MapIterationStarted').map((e) => e.mapIterationStartedEventDetails!.index).sort()).toEqual([0, 1]);
     expect(ofType(history, 'MapIterationSucceeded')).toHaveLength(2);
-    // Lock, endpoint and one output poll per case each waited once.
-    expect(ofType(history, 'WaitStateEntered').map((e) => e.stateEnteredEventDetails!.name).sort()).toEqual(
-      ['WaitEndpointPoll', 'WaitForLock', 'WaitOutputPoll', 'WaitOutputPoll'],
-    );
-    expect(types(history)).toEqual(expect.arrayContaining(['PassStateEntered', 'ChoiceStateExited', 'SucceedStateEntered']));
+    // Only the lock polls; the endpoint wait and each case's output wait are callback Tasks resumed by their token.
+    expect(ofType(history, 'WaitStateEntered').map((e) => e.stateEnteredEventDetails!.name)).toEqual(['WaitForLock']);
+    const callbacks = ofType(history, 'TaskScheduled').map((e) => e.taskScheduledEventDetails!);
+    expect(callbacks).toHaveLength(3);
+    expect(callbacks[0]).toMatchObject({ resourceType: 'lambda', resource: 'invoke.waitForTaskToken' });
+    expect(JSON.parse(callbacks[0].parameters!)).toMatchObject({ FunctionName: expect.stringMatching(/:function:aep-await-event$/), Payload: { wait: 'endpoint', taskToken: expect.stringMatching(/^AQ/) } });
+    expect(ofType(history, 'TaskSucceeded')).toHaveLength(3);
+    expect(history.filter((e) => e.stateEnteredEventDetails?.name === 'DescribeEndpoint')).toHaveLength(0);
+    expect(types(history)).toEqual(expect.arrayContaining(['MapStateEntered', 'ChoiceStateExited', 'SucceedStateEntered']));
   });
 
-  test('scales each Wait from its own lane: each Map iteration waits its own nextPollSeconds', async () => {
-    // Scale 0.01: WaitForLock and WaitEndpointPoll wait 30 s → 300 ms; case b polls every 100 s → 1 s, case a 1 s → 10 ms.
-    const h = await harness({ outputPollSeconds: [1, 100] }, 0.01);
-    const { history } = await h.run();
-    const waited = (name: string) => {
-      const spans: number[] = [];
-      history.forEach((event, i) => {
-        if (event.type !== 'WaitStateEntered' || event.stateEnteredEventDetails!.name !== name) return;
-        // The matching exit is the next WaitStateExited of the same lane (its chain of previousEventId).
-        const exit = history.slice(i + 1).find((e) => e.type === 'WaitStateExited' && e.previousEventId === event.id);
-        spans.push(exit!.timestamp!.getTime() - event.timestamp!.getTime());
-      });
-      return spans;
+  test('scales Waits and callback timeouts: without events, WaitForEndpoint and each WaitForOutput time out into their re-checks', async () => {
+    // Scale 0.01: WaitForLock and the endpoint wait (poll 30 s) take 300 ms, each output wait (poll 10 s) 100 ms.
+    const h = await harness({ events: false }, 0.01);
+    const { described, history } = await h.run();
+    expect(described.status).toBe('SUCCEEDED');
+    const span = (entered: HistoryEvent, endType: string) => {
+      const end = history.find((e) => e.id! > entered.id! && e.type === endType && e.previousEventId! >= entered.id!);
+      return end!.timestamp!.getTime() - entered.timestamp!.getTime();
     };
-    const [lock] = waited('WaitForLock');
-    expect(lock).toBeGreaterThanOrEqual(280);
-    expect(lock).toBeLessThan(2000);
-    const output = waited('WaitOutputPoll').sort((a, b) => a - b);
-    expect(output[0]).toBeLessThan(500);
-    expect(output[1]).toBeGreaterThanOrEqual(950);
+    const lock = history.find((e) => e.type === 'WaitStateEntered')!;
+    expect(span(lock, 'WaitStateExited')).toBeGreaterThanOrEqual(280);
+    const timedOut = ofType(history, 'TaskTimedOut');
+    // The endpoint: two timeouts (DescribeEndpoint is ready at its second call); each case's output: two.
+    expect(timedOut.map((e) => e.taskTimedOutEventDetails!.error)).toEqual(Array(6).fill('States.Timeout'));
+    const started = ofType(history, 'TaskStarted');
+    const waitedMs = timedOut.map((t) => t.timestamp!.getTime() - started.filter((s) => s.id! < t.id!).at(-1)!.timestamp!.getTime());
+    expect(Math.max(...waitedMs)).toBeGreaterThanOrEqual(250);
+    expect(Math.min(...waitedMs)).toBeLessThan(Math.max(...waitedMs));
+    const reChecks = history.filter((e) => e.type === 'TaskStateEntered').map((e) => e.stateEnteredEventDetails!.name);
+    expect(reChecks.filter((n) => n === 'DescribeEndpoint')).toHaveLength(2);
+    expect(reChecks.filter((n) => n === 'CheckOutput')).toHaveLength(4);
   });
 
   test('a smoke case off its baseline fails the gate: rollback, then FAILED with BaselineMismatch', async () => {
