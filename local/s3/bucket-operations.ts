@@ -2,7 +2,7 @@ import { readXmlBytes, sendEmpty, sendXml } from '../protocols/rest-xml';
 import { parseXml, type XmlElement } from '../protocols/xml';
 import { OWNER, type S3Operation } from './call';
 import { s3Errors } from './errors';
-import { listPage } from './list';
+import { encodeKey, listPage } from './list';
 import { assertBucketName } from './names';
 import type { ObjectMeta } from './store';
 
@@ -17,7 +17,8 @@ export const createBucket: S3Operation = async ({ req, res, ctx, bucket, store }
     const constraint = typeof config === 'object' && config !== null ? (config as Record<string, unknown>).LocationConstraint : undefined;
     if (typeof constraint === 'string' && constraint.trim()) region = constraint.trim();
   }
-  await store.createBucket(bucket, region);
+  // S3's legacy us-east-1 behaviour: re-creating a bucket you own there succeeds (200) instead of BucketAlreadyOwnedByYou.
+  if (!(region === 'us-east-1' && store.hasBucket(bucket) && store.bucket(bucket).region === 'us-east-1')) await store.createBucket(bucket, region);
   sendEmpty(res, ctx, 200, { location: `/${bucket}` });
 };
 
@@ -31,9 +32,26 @@ export const deleteBucket: S3Operation = async ({ res, ctx, bucket, store }) => 
   sendEmpty(res, ctx, 204);
 };
 
-export const listBuckets: S3Operation = async ({ res, ctx, store }) => {
-  const buckets = store.listBuckets().map((b) => ({ Name: b.name, CreationDate: b.creationDate, BucketRegion: b.region }));
-  sendXml(res, ctx, 'ListAllMyBucketsResult', { Owner: OWNER, Buckets: { Bucket: buckets } });
+/** ListBuckets, paged as S3 pages it (max-buckets 1–10000, continuation-token), filtered by prefix and bucket-region. */
+export const listBuckets: S3Operation = async ({ res, ctx, store, query }) => {
+  const maxText = query.get('max-buckets');
+  const max = maxText === null ? 10_000 : Number(maxText);
+  if (!Number.isInteger(max) || max < 1 || max > 10_000) throw s3Errors.invalidArgument('Argument max-buckets must be an integer between 1 and 10000.', 'max-buckets', String(maxText));
+  const token = query.get('continuation-token') || undefined;
+  const after = token ? decodeToken(token) : '';
+  const prefix = query.get('prefix') ?? '';
+  const region = query.get('bucket-region');
+  const matching = store
+    .listBuckets()
+    .filter((b) => b.name > after && b.name.startsWith(prefix) && (region === null || b.region === region))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const page = matching.slice(0, max);
+  sendXml(res, ctx, 'ListAllMyBucketsResult', {
+    Owner: OWNER,
+    Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: b.creationDate, BucketRegion: b.region })) },
+    ContinuationToken: matching.length > page.length ? encodeToken(page[page.length - 1].name) : undefined,
+    Prefix: query.get('prefix') ?? undefined,
+  });
 };
 
 export const getBucketLocation: S3Operation = async ({ res, ctx, bucket, store }) => {
@@ -63,7 +81,7 @@ function listParameters(query: URLSearchParams) {
     throw s3Errors.invalidArgument('Invalid Encoding Method specified in Request', 'encoding-type', encodingType);
   }
   // encoding-type=url (the AWS CLI always asks for it): names are percent-encoded, so any byte survives XML.
-  const encode = encodingType ? (text: string) => encodeURIComponent(text) : (text: string) => text;
+  const encode = encodingType ? encodeKey : (text: string) => text;
   return { prefix: query.get('prefix') ?? '', delimiter: query.get('delimiter') ?? '', maxKeys: Math.min(maxKeys, 1000), encodingType, encode };
 }
 
@@ -84,7 +102,8 @@ export const listObjectsV2: S3Operation = async ({ res, ctx, bucket, store, quer
   const params = listParameters(query);
   const token = query.get('continuation-token') ?? undefined;
   const startAfter = query.get('start-after') ?? undefined;
-  const after = token !== undefined ? decodeToken(token) : (startAfter ?? '');
+  // An empty token is no token, as S3 takes it (some clients send `continuation-token=` on the first page).
+  const after = token ? decodeToken(token) : (startAfter ?? '');
   const page = listPage(store.sortedKeys(bucket), { ...params, after });
   const { encode } = params;
   const objects = page.keys.map((key) => store.head(bucket, key)).filter((m): m is ObjectMeta => m !== undefined);

@@ -84,6 +84,8 @@ export const s3Errors = {
       Method: method,
       ResourceType: resource,
     }),
+  invalidPartNumber: (partNumber: number, partsCount: number) =>
+    new AwsError('InvalidPartNumber', 'The requested partnumber is not satisfiable', 416, { PartNumberRequested: String(partNumber), ActualPartCount: String(partsCount) }),
   notImplemented: (what: string) =>
     new AwsError('NotImplemented', `A header or query you provided implies functionality that is not implemented (${what})`, 501),
 };

@@ -1,5 +1,8 @@
 import { compareKeys } from './names';
 
+/** `encoding-type=url`: names percent-encoded so any byte survives XML, `/` kept as S3 keeps it. */
+export const encodeKey = (text: string) => encodeURIComponent(text).replace(/%2F/g, '/');
+
 export interface ListQuery {
   prefix: string;
   delimiter: string;

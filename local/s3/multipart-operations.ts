@@ -1,14 +1,18 @@
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { checksumHeader, isChecksumAlgorithm, type ChecksumAlgorithm } from '../protocols/checksums';
 import { readXmlBody, sendEmpty, sendXml } from '../protocols/rest-xml';
 import { OWNER, type S3Call, type S3Operation } from './call';
 import { s3Errors } from './errors';
-import { assertKey } from './names';
-import { attributesFromHeaders } from './object-headers';
+import { copySource } from './address';
+import { assertBucketName, assertKey } from './names';
+import { assertReadConditions, attributesFromHeaders } from './object-headers';
 import { precheckWrite, writeConditions } from './object-operations';
 import { receiveBody } from './receive-body';
-import type { PartRecord } from './multipart-store';
+import { encodeKey } from './list';
+import type { PartRecord, UploadRecord } from './multipart-store';
 
 /** Every part but the last must be at least 5 MiB, as in S3. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -82,7 +86,10 @@ export const completeMultipartUpload: S3Operation = async (call) => {
   const conditions = writeConditions(call);
   const { xml } = await readXmlBody(req, ['Part']);
   const requested = requestedParts(xml);
-  const meta = await uploads.locks.run(uploadId, async () => {
+  const outcome = await uploads.locks.run(uploadId, async () => {
+    const done = uploads.completed.get(uploadId);
+    const current = store.head(bucket, key);
+    if (done && done.bucket === bucket && done.key === key && current?.etag === done.etag) return { meta: current, retried: true };
     uploads.get(uploadId, bucket, key);
     precheckWrite(call, conditions);
     const stored = new Map(uploads.parts(uploadId).map((p) => [p.partNumber, p]));
@@ -101,18 +108,124 @@ export const completeMultipartUpload: S3Operation = async (call) => {
     // S3's multipart ETag: the MD5 of the parts' binary MD5s, then the part count.
     const md5OfMd5s = createHash('md5').update(Buffer.concat(chosen.map((p) => Buffer.from(p.md5Hex, 'hex')))).digest('hex');
     const upload = uploads.get(uploadId, bucket, key);
-    const staged = { tempPath, size: assembled.size, etag: `"${md5OfMd5s}-${chosen.length}"`, checksum: assembled.checksum, partsCount: chosen.length };
+    const staged = { tempPath, size: assembled.size, etag: `"${md5OfMd5s}-${chosen.length}"`, checksum: assembled.checksum, partsCount: chosen.length, partSizes: chosen.map((p) => p.size) };
     const committed = await store.commit(bucket, key, staged, upload.attributes, conditions).catch(async (error) => {
       await rm(tempPath, { force: true });
       throw error;
     });
     await uploads.remove(uploadId);
-    return committed;
+    uploads.completed.set(uploadId, { bucket, key, etag: committed.etag });
+    return { meta: committed, retried: false };
   });
-  call.created(bucket, meta);
+  const { meta } = outcome;
+  if (!outcome.retried) call.created(bucket, meta);
   const location = `http://${req.headers.host ?? '127.0.0.1'}/${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
   const checksum = meta.checksum ? { [`Checksum${meta.checksum.algorithm}`]: meta.checksum.value, ChecksumType: meta.checksum.type } : {};
   sendXml(res, ctx, 'CompleteMultipartUploadResult', { Location: location, Bucket: bucket, Key: key, ETag: meta.etag, ...checksum });
+};
+
+/** `x-amz-copy-source-range: bytes=first-last`, both offsets within the source object. */
+function copySourceRange(header: string | string[] | undefined, size: number): { start: number; end: number } | undefined {
+  if (header === undefined) return undefined;
+  const match = /^bytes=(\d+)-(\d+)$/.exec(String(header));
+  if (!match) {
+    throw s3Errors.invalidArgument(
+      'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+      'x-amz-copy-source-range',
+      String(header),
+    );
+  }
+  const [start, end] = [Number(match[1]), Number(match[2])];
+  if (end < start || end >= size) throw s3Errors.invalidArgument(`Range specified is not valid for source object of size: ${size}`, 'x-amz-copy-source-range', String(header));
+  return { start, end };
+}
+
+/** UploadPartCopy: a part's bytes taken from an existing object (all of it or a range), as `aws s3 cp` between S3 locations does. */
+export const uploadPartCopy: S3Operation = async (call) => {
+  const { req, res, ctx, bucket, key, store, uploads } = call;
+  store.bucket(bucket);
+  assertKey(key);
+  const number = partNumber(call);
+  const uploadId = uploadIdOf(call);
+  uploads.get(uploadId, bucket, key);
+  const source = copySource(String(req.headers['x-amz-copy-source']));
+  assertBucketName(source.bucket);
+  assertKey(source.key);
+  const { meta: sourceMeta, handle } = await store.open(source.bucket, source.key);
+  const tempPath = store.tempPath();
+  const md5 = createHash('md5');
+  let size = 0;
+  try {
+    assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
+    const range = copySourceRange(req.headers['x-amz-copy-source-range'], sourceMeta.size);
+    await pipeline(
+      handle.createReadStream(range ?? {}),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          md5.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(tempPath),
+    );
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(tempPath, { force: true });
+    throw error;
+  }
+  const part = await uploads.putPart(uploadId, number, { tempPath, size, md5Hex: md5.digest('hex') }).catch(async (error) => {
+    await rm(tempPath, { force: true });
+    throw error;
+  });
+  sendXml(res, ctx, 'CopyPartResult', { ETag: part.etag, LastModified: part.lastModified });
+};
+
+/** ListMultipartUploads: uploads in progress under a prefix, rolled up by delimiter, paged by key and upload-id markers. */
+export const listMultipartUploads: S3Operation = async ({ res, ctx, bucket, store, uploads, query }) => {
+  store.bucket(bucket);
+  const prefix = query.get('prefix') ?? '';
+  const delimiter = query.get('delimiter') ?? '';
+  const keyMarker = query.get('key-marker') ?? '';
+  const uploadIdMarker = query.get('upload-id-marker') ?? '';
+  const maxText = query.get('max-uploads');
+  const maxUploads = maxText === null ? 1000 : Number(maxText);
+  if (!Number.isInteger(maxUploads) || maxUploads < 0) throw s3Errors.invalidArgument('Provided max-uploads not an integer or within integer range', 'max-uploads', String(maxText));
+  const encode = query.get('encoding-type') === 'url' ? encodeKey : (text: string) => text;
+  const after = (r: UploadRecord) => !keyMarker || r.key > keyMarker || (r.key === keyMarker && uploadIdMarker !== '' && r.uploadId > uploadIdMarker);
+  const entries: Array<{ upload?: UploadRecord; prefix?: string }> = [];
+  for (const record of uploads.list(bucket).filter((r) => r.key.startsWith(prefix) && after(r))) {
+    const cut = delimiter ? record.key.indexOf(delimiter, prefix.length) : -1;
+    if (cut < 0) entries.push({ upload: record });
+    else if (!entries.some((e) => e.prefix === record.key.slice(0, cut + delimiter.length))) entries.push({ prefix: record.key.slice(0, cut + delimiter.length) });
+  }
+  const page = entries.slice(0, Math.min(maxUploads, 1000));
+  const last = page[page.length - 1];
+  const isTruncated = entries.length > page.length;
+  sendXml(res, ctx, 'ListMultipartUploadsResult', {
+    Bucket: bucket,
+    KeyMarker: encode(keyMarker),
+    UploadIdMarker: uploadIdMarker,
+    NextKeyMarker: isTruncated && last ? encode(last.upload?.key ?? last.prefix ?? '') : undefined,
+    NextUploadIdMarker: isTruncated ? last?.upload?.uploadId : undefined,
+    Prefix: encode(prefix),
+    Delimiter: delimiter ? encode(delimiter) : undefined,
+    MaxUploads: maxUploads,
+    EncodingType: query.get('encoding-type') ?? undefined,
+    IsTruncated: isTruncated,
+    Upload: page
+      .filter((e) => e.upload)
+      .map(({ upload }) => ({
+        Key: encode(upload!.key),
+        UploadId: upload!.uploadId,
+        Initiator: OWNER,
+        Owner: OWNER,
+        StorageClass: 'STANDARD',
+        Initiated: upload!.initiated,
+        ChecksumAlgorithm: upload!.checksumAlgorithm,
+      })),
+    CommonPrefixes: page.filter((e) => e.prefix !== undefined).map((e) => ({ Prefix: encode(e.prefix!) })),
+  });
 };
 
 export const abortMultipartUpload: S3Operation = async (call) => {

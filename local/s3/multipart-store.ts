@@ -70,6 +70,14 @@ export class MultipartStore {
     return upload.record;
   }
 
+  /** Uploads in progress in a bucket, in ListMultipartUploads order: by key, then by initiation time. */
+  list(bucket: string): UploadRecord[] {
+    return [...this.uploads.values()]
+      .map((u) => u.record)
+      .filter((r) => r.bucket === bucket)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated.localeCompare(b.initiated)));
+  }
+
   parts(uploadId: string): PartRecord[] {
     return [...(this.uploads.get(uploadId)?.parts.values() ?? [])].sort((a, b) => a.partNumber - b.partNumber);
   }
@@ -123,6 +131,12 @@ export class MultipartStore {
     }
     return { size, checksum: algorithm && checksum ? { algorithm, value: checksum.digestBase64(), type: 'FULL_OBJECT' } : undefined };
   }
+
+  /**
+   * Completed uploads by id (bucket, key, ETag), so a CompleteMultipartUpload retried after a lost response answers
+   * the object it made, as S3 does, instead of NoSuchUpload. Kept for the life of the process.
+   */
+  readonly completed = new Map<string, { bucket: string; key: string; etag: string }>();
 
   async remove(uploadId: string): Promise<void> {
     this.uploads.delete(uploadId);

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import { checksumHeader } from '../protocols/checksums';
 import { s3Errors } from './errors';
+import { decodeMetadataValue, encodeMetadataValue } from './metadata-encoding';
 import { etagMatches, type ObjectAttributes, type ObjectMeta } from './store';
 
 /** Representation headers S3 stores with an object and returns on GET/HEAD. */
@@ -15,7 +16,7 @@ export function attributesFromHeaders(headers: IncomingHttpHeaders): ObjectAttri
   let metadataBytes = 0;
   for (const [name, value] of Object.entries(headers)) {
     if (!name.startsWith('x-amz-meta-') || value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(',') : value;
+    const text = decodeMetadataValue(Array.isArray(value) ? value.join(',') : value);
     metadata[name.slice('x-amz-meta-'.length)] = text;
     metadataBytes += Buffer.byteLength(name.slice('x-amz-meta-'.length)) + Buffer.byteLength(text);
   }
@@ -50,7 +51,7 @@ export function objectHeaders(meta: ObjectMeta, query: URLSearchParams, options:
     'accept-ranges': 'bytes',
     ...meta.headers,
   };
-  for (const [name, value] of Object.entries(meta.metadata)) headers[`x-amz-meta-${name}`] = value;
+  for (const [name, value] of Object.entries(meta.metadata)) headers[`x-amz-meta-${name}`] = encodeMetadataValue(value);
   for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = query.get(param);
     if (value !== null) headers[header] = value;

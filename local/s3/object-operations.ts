@@ -11,6 +11,7 @@ import { header, type S3Call, type S3Operation } from './call';
 import { s3Errors } from './errors';
 import { assertKey, assertBucketName } from './names';
 import { assertReadConditions, attributesFromHeaders, objectHeaders } from './object-headers';
+import { partRange } from './part-range';
 import { resolveRange } from './range';
 import { BodyVerifier, receiveBody } from './receive-body';
 import type { ObjectMeta, WriteConditions } from './store';
@@ -70,9 +71,11 @@ export const getObject: S3Operation = async ({ req, res, ctx, bucket, key, store
       if ((error as { status?: number }).status === 304) res.setHeader('etag', meta.etag);
       throw error;
     }
-    const range = resolveRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, meta.size);
+    const part = partRange(query, meta, req.headers.range);
+    const range = part?.range ?? resolveRange(typeof req.headers.range === 'string' ? req.headers.range : undefined, meta.size);
     const wantsChecksum = String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED';
     const headers = objectHeaders(meta, query, { withChecksum: wantsChecksum && !range });
+    if (part?.partsCount !== undefined) headers['x-amz-mp-parts-count'] = String(part.partsCount);
     const start = range?.start ?? 0;
     const end = range?.end ?? meta.size - 1;
     const length = meta.size === 0 ? 0 : end - start + 1;

@@ -70,14 +70,14 @@ function resolveOperation(req: IncomingMessage, bucket: string, key: string, que
     if (method === 'POST' && query.has('delete')) return objects.deleteObjects;
     if (method === 'GET') {
       if (query.has('location')) return buckets.getBucketLocation;
-      if (query.has('uploads')) throw s3Errors.notImplemented('ListMultipartUploads');
+      if (query.has('uploads')) return multipart.listMultipartUploads;
       return query.get('list-type') === '2' ? buckets.listObjectsV2 : buckets.listObjects;
     }
     throw s3Errors.methodNotAllowed(method, 'BUCKET');
   }
   const isPart = query.has('uploadId');
   if (method === 'PUT') {
-    if (isPart && req.headers['x-amz-copy-source']) throw s3Errors.notImplemented('UploadPartCopy');
+    if (isPart && req.headers['x-amz-copy-source']) return multipart.uploadPartCopy;
     if (isPart || query.has('partNumber')) return multipart.uploadPart;
     return req.headers['x-amz-copy-source'] ? objects.copyObject : objects.putObject;
   }

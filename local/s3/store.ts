@@ -32,6 +32,8 @@ const objectMetaSchema = z.object({
   headers: z.record(z.string(), z.string()),
   checksum: storedChecksumSchema.optional(),
   partsCount: z.number().int().optional(),
+  /** Sizes of a multipart object's parts, in order: GET/HEAD with `partNumber` serves one of them. */
+  partSizes: z.array(z.number().int().min(0)).optional(),
   /** The data file's name in the bucket's object directory; a name this store made, never the key. */
   dataFile: z.string().regex(/^[0-9a-f]{64}\.[0-9a-f-]{36}\.data$/),
 });
@@ -47,6 +49,7 @@ export interface StagedObject {
   etag: string;
   checksum?: StoredChecksum;
   partsCount?: number;
+  partSizes?: number[];
 }
 
 /** S3 conditional-write headers; both are checked atomically with the write. */
@@ -180,6 +183,7 @@ export class S3Store {
         ...attributes,
         checksum: staged.checksum,
         partsCount: staged.partsCount,
+        partSizes: staged.partSizes,
         dataFile: `${hash}.${randomUUID()}.data`,
       };
       const dir = this.objectDir(bucket);

@@ -55,7 +55,12 @@ describe('buckets', () => {
     expect(list.Buckets?.map((b) => b.Name)).toEqual(expect.arrayContaining(['data', 'scratch-1']));
     expect(list.Buckets?.[0].CreationDate).toBeInstanceOf(Date);
 
-    expect(await failure(s3.send(new CreateBucketCommand({ Bucket: 'scratch-1' })))).toMatchObject({ code: 'BucketAlreadyOwnedByYou', status: 409 });
+    // S3's us-east-1 legacy: re-creating a bucket you own there answers 200; elsewhere BucketAlreadyOwnedByYou.
+    await expect(s3.send(new CreateBucketCommand({ Bucket: 'scratch-1' }))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
+    const west = { Bucket: 'scratch-west', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' as const } };
+    await s3.send(new CreateBucketCommand(west));
+    expect(await failure(s3.send(new CreateBucketCommand(west)))).toMatchObject({ code: 'BucketAlreadyOwnedByYou', status: 409 });
+    await s3.send(new DeleteBucketCommand({ Bucket: 'scratch-west' }));
     expect(await failure(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).toMatchObject({ code: 'InvalidBucketName', status: 400 });
     await s3.send(new PutObjectCommand({ Bucket: 'scratch-1', Key: 'x', Body: 'x' }));
     expect(await failure(s3.send(new DeleteBucketCommand({ Bucket: 'scratch-1' })))).toMatchObject({ code: 'BucketNotEmpty', status: 409 });
