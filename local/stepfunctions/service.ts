@@ -1,12 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { AwsError } from '../aws-error';
 import { jsonService } from '../protocols/aws-json';
+import { parseInput as parse } from '../protocols/input-validation';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from '../service';
 import type { DeployedDefinition } from './definition';
-import { ExecutionStore, EXECUTION_STATUSES, type ExecutionRecord } from './execution-store';
+import {
+  executionArnSchema,
+  historySchema,
+  listSchema,
+  pageSchema,
+  startSchema,
+  stateMachineArnSchema,
+  stopSchema,
+  taskFailureSchema,
+  taskSuccessSchema,
+  taskTokenSchema,
+} from './shapes';
+import { ExecutionStore, type ExecutionRecord } from './execution-store';
 import type { HistoryEvent, HistoryEventOutput } from './history';
 import type { RunningExecution, WorkflowRunner } from './runner';
 import { TaskTokens } from './task-tokens';
@@ -47,26 +60,6 @@ interface Execution {
 
 const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
-const startSchema = z.object({ stateMachineArn: z.string().optional(), name: z.string().optional(), input: z.string().optional(), traceHeader: z.string().optional() });
-const executionArnSchema = z.object({ executionArn: z.string().optional() });
-const historySchema = executionArnSchema.extend({
-  maxResults: z.number().int().optional(),
-  nextToken: z.string().optional(),
-  reverseOrder: z.boolean().optional(),
-  includeExecutionData: z.boolean().optional(),
-});
-const listSchema = z.object({
-  stateMachineArn: z.string().optional(),
-  statusFilter: z.string().optional(),
-  maxResults: z.number().int().optional(),
-  nextToken: z.string().optional(),
-});
-const taskTokenSchema = z.object({ taskToken: z.string().optional() });
-const taskSuccessSchema = taskTokenSchema.extend({ output: z.string().optional() });
-const taskFailureSchema = taskTokenSchema.extend({ error: z.string().optional(), cause: z.string().optional() });
-const stopSchema = executionArnSchema.extend({ error: z.string().optional(), cause: z.string().optional() });
-const stateMachineArnSchema = z.object({ stateMachineArn: z.string().optional() });
-const pageSchema = z.object({ maxResults: z.number().int().optional(), nextToken: z.string().optional() });
 
 /**
  * The embedded Step Functions (awsJson1_0, `AWSStepFunctions.*`): StartExecution, DescribeExecution,
@@ -261,11 +254,6 @@ export class StepFunctionsService implements ServiceModule {
   private listExecutions(request: z.infer<typeof listSchema>) {
     const arn = required(request.stateMachineArn, 'stateMachineArn');
     this.stateMachine(arn);
-    if (request.statusFilter !== undefined && !(EXECUTION_STATUSES as readonly string[]).includes(request.statusFilter)) {
-      throw validation(
-        `Value '${request.statusFilter}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${EXECUTION_STATUSES.join(', ')}]`,
-      );
-    }
     const records = this.listExecutionRecords(arn).filter((r) => !request.statusFilter || r.status === request.statusFilter);
     const page = paginate(records, request.maxResults, request.nextToken);
     return {
@@ -367,15 +355,6 @@ function interruptionCause(why: 'restarted' | 'stopped', state: string | undefin
     'aws-local-stepfunctions cannot resume an execution mid-state, so it was closed as failed; nothing was rolled back. ' +
     'Check what it left (endpoint, endpoint config, the lock in the artifacts bucket), then start a new execution.'
   );
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AwsError('SerializationException', `${issue.path.join('.') || 'request'}: ${issue.message}`);
-  }
-  return parsed.data;
 }
 
 function required(value: string | undefined, field: string): string {
