@@ -9,19 +9,51 @@ import type { AwsError } from './aws-error';
 export function parseOrRefuse<T extends z.ZodType>(schema: T, input: unknown, makeError: (message: string) => AwsError): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues;
+  throw makeError(validationMessage(parsed.error.issues, input));
+}
+
+/** "N validation errors detected: Value … at '…' failed to satisfy constraint: Member must …; …" for zod issues. */
+export function validationMessage(issues: readonly z.core.$ZodIssue[], input: unknown): string {
   const detail = issues.map((issue) => describeIssue(issue, input)).join('; ');
-  throw makeError(`${issues.length} validation error${issues.length > 1 ? 's' : ''} detected: ${detail}`);
+  return `${issues.length} validation error${issues.length > 1 ? 's' : ''} detected: ${detail}`;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], input);
-  const field = issue.path
-    .map((part) => (typeof part === 'number' ? `${part + 1}.member` : String(part).replace(/^[A-Z]/, (c) => c.toLowerCase())))
-    .join('.');
+  const value = valueAt(input, issue.path);
   const shown = value === undefined || value === null ? 'null' : `'${typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : JSON.stringify(value)}'`;
-  return `Value ${shown} at '${field}' failed to satisfy constraint: ${issue.message}`;
+  return `Value ${shown} at '${memberPath(issue.path)}' failed to satisfy constraint: ${constraint(issue, value)}`;
 }
+
+/** AWS's member path: lower camel case, list members as `1.member` (1-based). */
+export function memberPath(path: readonly PropertyKey[]): string {
+  return path.map((part) => (typeof part === 'number' ? `${part + 1}.member` : String(part).replace(/^[A-Z]/, (c) => c.toLowerCase()))).join('.');
+}
+
+export function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+}
+
+/** A schema's own "Member must …" message, else AWS's wording for the kind of constraint zod reports. */
+function constraint(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.message.startsWith('Member must')) return issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      return value === undefined || value === null ? 'Member must not be null' : issue.message;
+    case 'too_big':
+      return `Member must have ${issue.origin === 'number' || issue.origin === 'int' ? 'value' : 'length'} less than or equal to ${issue.maximum}`;
+    case 'too_small':
+      return `Member must have ${issue.origin === 'number' || issue.origin === 'int' ? 'value' : 'length'} greater than or equal to ${issue.minimum}`;
+    case 'invalid_format':
+      return issue.format === 'regex' && issue.pattern ? `Member must satisfy regular expression pattern: ${awsPattern(issue.pattern)}` : issue.message;
+    case 'invalid_value':
+      return `Member must satisfy enum value set: [${issue.values.map(String).join(', ')}]`;
+    default:
+      return issue.message;
+  }
+}
+
+/** AWS prints patterns without the anchors a regular expression here needs. */
+const awsPattern = (pattern: string) => pattern.replace(/^\/?\^/, '').replace(/\$\/[a-z]*$|\/[a-z]*$|\$$/, '');
 
 /** Numbers arrive as strings over the Query protocol and as numbers over JSON and CBOR. */
 export const numberInput = () =>
