@@ -45,7 +45,7 @@ export async function followExecution(options: FollowOptions): Promise<FollowedE
       if (options.deadline !== undefined && Date.now() + interval > options.deadline) {
         throw new WaitTimeout(
           `Execution ${execution.name} is still running after the --timeout (now in ${progress.currentState ?? 'an unknown state'})`,
-          `It carries on without the CLI: aep status ${options.executionArn}`,
+          `It carries on without the CLI: npx aep status ${options.executionArn}${process.env.AWS_ENDPOINT_URL ? ` --endpoint-url ${process.env.AWS_ENDPOINT_URL}` : ''}`,
         );
       }
       await sleep(interval);

@@ -129,3 +129,10 @@ function parseJson(text: string | undefined): unknown {
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The report as `--json` prints it: the smoke cases once, at the top level (not again inside `result`). */
+export function reportDocument(report: RunReport): Omit<RunReport, 'result'> & { result?: Omit<DeploymentResult, 'cases'> } {
+  if (!report.result) return report;
+  const { cases: _cases, ...result } = report.result;
+  return { ...report, result };
+}

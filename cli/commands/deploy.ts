@@ -6,6 +6,7 @@ import { buildExecutionInput } from '../execution-input';
 import { writeJUnit } from '../junit-report';
 import { createOutput } from '../output';
 import { addLocatorOptions, PipelineLocator } from '../pipeline-locator';
+import { reportDocument } from '../run-report';
 import { summaryLines } from '../run-summary';
 import { checkExecutionName, startExecution } from '../start-execution';
 import { pollIntervalFor, watchRun } from '../watch-run';
@@ -92,7 +93,7 @@ async function deploy(options: DeployOptions & { artifactsBucket?: string }) {
     writeJUnit(options.junit, report);
     output.progress(`JUnit report: ${options.junit}`);
   }
-  if (output.json) output.document({ ...report, reused: started.reused });
+  if (output.json) output.document({ ...reportDocument(report), reused: started.reused });
   else for (const line of summaryLines(report, output.resultColor)) output.line(line);
   return report.status === 'SUCCEEDED' ? ExitCode.Succeeded : ExitCode.GateFailed;
 }

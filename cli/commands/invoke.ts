@@ -45,7 +45,7 @@ const CONTENT_TYPES: Record<string, string> = {
 export function invokeCommand(setExitCode: SetExitCode) {
   const command = defineCommand('invoke', 'Invoke an asynchronous endpoint: upload the input to the async input prefix, InvokeEndpointAsync, print the OutputLocation; with --wait, the result.', [
     'aep invoke --endpoint-name recommender --input payload.json',
-    'aep invoke --local --endpoint-name recommender --input examples/recommender/build/payloads/shoes.json --wait --display-results',
+    'aep invoke --local --endpoint-name recommender --input examples/recommender/build/payloads/sneakers-top5.json --wait --display-results   # payloads built by npm start',
     'aep invoke --endpoint-name recommender --input s3://my-bucket/requests/batch-7.csv --content-type text/csv --wait --timeout 3600 --json',
   ])
     .requiredOption('--endpoint-name <name>', 'the endpoint to invoke')

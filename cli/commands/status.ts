@@ -6,7 +6,7 @@ import { defineCommand, jsonOption, type SetExitCode } from '../command';
 import { readHistory } from '../execution-follower';
 import { createOutput, formatDuration, table } from '../output';
 import { addLocatorOptions, PipelineLocator, type LocatorOptions } from '../pipeline-locator';
-import { buildRunReport } from '../run-report';
+import { buildRunReport, reportDocument } from '../run-report';
 import { RunProgress } from '../run-progress';
 import { summaryLines } from '../run-summary';
 import { executionArnFor } from '../start-execution';
@@ -54,13 +54,13 @@ async function status(execution: string | undefined, options: StatusOptions) {
   const report = buildRunReport(described, progress, { artifactsBucket });
 
   if (output.json) {
-    output.document(report);
+    output.document(reportDocument(report));
     return ExitCode.Succeeded;
   }
   for (const line of summaryLines(report, output.resultColor)) output.line(line);
   if (report.currentState) {
     const inState = progress.currentStateEnteredAt ? formatDuration(Date.now() - progress.currentStateEnteredAt.getTime()) : '?';
-    output.line(`  ${'now in'.padEnd(14)}${report.currentState} for ${inState}, ${report.polls} polls so far`);
+    output.line(`  ${'now in'.padEnd(14)}${report.currentState} for ${inState}, ${report.polls} poll${report.polls === 1 ? '' : 's'} so far`);
   }
   output.line(`  ${'started'.padEnd(14)}${report.startDate ?? '?'}${report.stopDate ? `  stopped ${report.stopDate}` : ''}`);
   output.line();

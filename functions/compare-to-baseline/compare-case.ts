@@ -31,6 +31,8 @@ export async function compareCase(
   else comparison = compareDocuments(output.text, baseline.text, smokeCase.compare);
 
   const completedAt = output.ok && output.lastModified ? Date.parse(output.lastModified) : now().getTime();
+  // Decided on the exact values; recorded rounded, as people read them (0.981775, not 0.9817750000000001).
+  comparison = { ...comparison, metrics: roundedMetrics(comparison.metrics) };
   const latencySeconds = Math.max(0, Math.round(completedAt - Date.parse(invocation.invokedAt)) / 1000);
   const cause = comparison.passed ? undefined : `case ${smokeCase.name}: ${comparison.reason} (report ${reportUri})`;
 
@@ -61,4 +63,8 @@ export async function compareCase(
     reportUri,
     latencySeconds,
   };
+}
+
+function roundedMetrics(metrics: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(metrics).map(([name, value]) => [name, Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : value]));
 }
