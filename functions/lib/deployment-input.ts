@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues as describeInputIssues, fieldNames } from './input-issues';
 import { isInstanceType, nearestInstanceType } from './instance-types';
 import { S3_URI } from './s3-uri';
 
@@ -18,9 +19,11 @@ const seconds = (max: number) => z.number().int().min(1).max(max);
 export const sagemakerName = z
   .string()
   .max(SAGEMAKER_NAME_MAX, `must be at most ${SAGEMAKER_NAME_MAX} characters`)
-  .regex(SAGEMAKER_NAME, 'must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} (letters, digits, single hyphens)');
+  .regex(SAGEMAKER_NAME, 'must be letters, digits and hyphens, starting and ending with a letter or digit (SageMaker\'s name rule)');
 
-const compareSchema = z.discriminatedUnion('mode', [
+const compareSchema = z.discriminatedUnion(
+  'mode',
+  [
   z.strictObject({
     mode: z.literal('exact'),
     /** JSONPath selecting the part of the output to compare; default the whole document. */
@@ -39,12 +42,13 @@ const compareSchema = z.discriminatedUnion('mode', [
     k: z.number().int().min(1).max(1000),
     minOverlap: z.number().min(0).max(1),
   }),
-]);
+  ],
+  { error: 'needs "mode": "exact", "numeric" or "topk" (topk with "path", "k" and "minOverlap")' },
+);
 
-const baselineSchema = z.union([
-  z.strictObject({ uri: s3Uri }),
-  z.strictObject({ endpointName: sagemakerName }),
-]);
+const baselineSchema = z.union([z.strictObject({ uri: s3Uri }), z.strictObject({ endpointName: sagemakerName })], {
+  error: 'must be {"uri": "s3://bucket/key"} (a stored baseline) or {"endpointName": "…"} (a reference endpoint)',
+});
 
 export const smokeTestSchema = z.strictObject({
   name: z
@@ -181,16 +185,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** One line per problem, each naming the field: `smokeTests[0].compare.k: Too small: expected number to be >=1`. */
+/** One line per problem, each naming the field, in words (see input-issues.ts); unknown fields get a "did you mean". */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const field = issue.path.reduce<string>(
-        (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
-        '',
-      );
-      const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
-      return `${field || '(input)'}: ${issue.message}${keys}`;
-    })
-    .join('; ');
+  return describeInputIssues(error, FIELD_NAMES);
 }
+
+const FIELD_NAMES = fieldNames(executionInputSchema);

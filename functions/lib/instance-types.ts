@@ -1,4 +1,5 @@
 import { ProductionVariantInstanceType } from '@aws-sdk/client-sagemaker';
+import { editDistance } from './closest';
 
 /**
  * SageMaker's hosting instance types (the API's ProductionVariantInstanceType enum), taken from the AWS SDK's own
@@ -14,21 +15,11 @@ export const isInstanceType = (value: string): boolean => KNOWN.has(value);
 export function nearestInstanceType(value: string): string {
   let best = INSTANCE_TYPES[0];
   let bestDistance = Infinity;
+  // `m5.large` is ml.m5.large with the prefix forgotten, not the equally distant ml.c5.large.
+  const probe = value.toLowerCase().startsWith('ml.') ? value.toLowerCase() : `ml.${value.toLowerCase()}`;
   for (const candidate of INSTANCE_TYPES) {
-    const distance = editDistance(value.toLowerCase(), candidate);
+    const distance = editDistance(probe, candidate);
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length];
 }

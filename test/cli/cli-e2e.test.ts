@@ -128,7 +128,7 @@ describe('aep deploy against the embedded AWS', () => {
     writeFileSync(bad, JSON.stringify({ instanceType: 'm5.large', smokeTests: [{ name: 'x', payloadUri: 'nope' }] }));
     const run = await aep('deploy', '--endpoint-url', url, '--model-uri', `${MODELS}/v1/model.tar.gz`, '--input', bad, '--wait');
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/instanceType: must be a SageMaker instance type/);
+    expect(run.stderr).toMatch(/instanceType: 'm5\.large' is not a SageMaker hosting instance type \(did you mean ml\.m5\.large\?\)/);
     expect(run.stderr).toMatch(/smokeTests\[0\]\.payloadUri: must be an S3 URI/);
     expect(run.stdout).toBe('');
   });

@@ -21,10 +21,10 @@ const NOWHERE = ['--endpoint-url', 'http://127.0.0.1:9'];
 
 describe('argument errors exit 2 and say what is wrong', () => {
   it.each([
-    [['deploy', '--model-uri', MODEL, '--set', 'instanceCount=0', ...NOWHERE], /instanceCount: Too small/],
+    [['deploy', '--model-uri', MODEL, '--set', 'instanceCount=0', ...NOWHERE], /instanceCount: too small/],
     [['deploy', '--model-uri', 'http://not-s3', ...NOWHERE], /modelDataUrl: must be an S3 URI/],
     [['deploy', '--model-uri', MODEL, '--set', 'smokeTests[0].compare.mode=fuzzy', ...NOWHERE], /smokeTests\[0\]/],
-    [['deploy', '--model-uri', MODEL, '--endpoint-name', 'bad_name!', ...NOWHERE], /endpointName: must match/],
+    [['deploy', '--model-uri', MODEL, '--endpoint-name', 'bad_name!', ...NOWHERE], /endpointName: must be letters, digits and hyphens/],
     [['deploy', '--model-uri', MODEL, '--set', 'instancecount=2', ...NOWHERE], /instancecount/],
     [['deploy', '--model-uri', MODEL, '--set', 'novalue', ...NOWHERE], /--set expects key=value/],
     [['deploy', '--model-uri', MODEL, '--junit', 'r.xml', ...NOWHERE], /--junit needs --wait/],

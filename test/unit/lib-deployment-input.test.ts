@@ -86,3 +86,29 @@ describe('poll schedule and S3 URIs', () => {
     expect(keyPrefix('model.tar.gz')).toBe('');
   });
 });
+
+describe('input errors in the words of the input', () => {
+  const issuesOf = (input: unknown) => {
+    const parsed = executionInputSchema.safeParse(input);
+    if (parsed.success) throw new Error('expected the input to be refused');
+    return describeIssues(parsed.error);
+  };
+  const MODEL = 's3://aep-models/models/recommender/v1/model.tar.gz';
+
+  it('names the field an unknown key was probably meant to be', () => {
+    expect(issuesOf({ modelDataUrl: MODEL, instanceCnt: 2 })).toBe('(input): unknown field "instanceCnt" (did you mean instanceCount?)');
+    expect(issuesOf({ modelDataUrl: MODEL, async: { maxConcurrentInvocations: 2 } })).toBe(
+      'async: unknown field "maxConcurrentInvocations" (did you mean maxConcurrentInvocationsPerInstance?)',
+    );
+    expect(issuesOf({ modelDataUrl: MODEL, zzzzzz: 1 })).toBe('(input): unknown field "zzzzzz"');
+  });
+
+  it('says what is required and what a baseline or comparison must look like, with no zod jargon or regex', () => {
+    const text = issuesOf({ modelDataUrl: MODEL, endpointName: 'bad_name', smokeTests: [{ name: 'a', payloadUri: 's3://aep-models/p.json', baseline: {} }] });
+    expect(text).toContain('endpointName: must be letters, digits and hyphens, starting and ending with a letter or digit');
+    expect(text).toContain('smokeTests[0].baseline: must be {"uri": "s3://bucket/key"} (a stored baseline) or {"endpointName": "…"} (a reference endpoint)');
+    expect(text).toContain('smokeTests[0].compare: needs "mode": "exact", "numeric" or "topk"');
+    expect(issuesOf({ endpointName: 'x' })).toBe('modelDataUrl: is required (string)');
+    expect(text).not.toMatch(/Invalid input|\^\[/);
+  });
+});
