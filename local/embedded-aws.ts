@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { DeploymentDefaults } from '../functions/lib/deployment-input';
 import { createAdminService } from './admin';
+import { createApplicationAutoScalingService, type ApplicationAutoScalingService } from './application-autoscaling/service';
 import { createCloudWatchService, type CloudWatchService } from './cloudwatch/service';
 import { snsAlarmAction } from './cloudwatch/sns-action';
 import { createEventBridgeService, type EventBridgeService } from './eventbridge/service';
@@ -75,6 +76,7 @@ export interface EmbeddedAws {
     stepFunctions: StepFunctionsService;
     cloudwatch: CloudWatchService;
     events: EventBridgeService;
+    applicationAutoScaling: ApplicationAutoScalingService;
   };
   faults: FaultInjector;
   /** Stops executions, model processes and the server, and restores the process environment. */
@@ -153,10 +155,11 @@ async function startOn(
     minimumDeploymentMs: (options.simulatedDeploymentSeconds ?? 0) * waitScale * 1000,
     onEndpointStateChange: (record) => events.emit(endpointStateChangeEvent(record)),
   });
-  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults });
-  const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log } });
   const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
+  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults, cloudwatch, waitScale });
+  const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log } });
   cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));
+  const applicationAutoScaling = createApplicationAutoScalingService({ dataDir, region, waitScale, sagemaker, cloudwatch });
 
   // First match serves: S3 claims every unsigned path-style request, so it goes last.
   dispatcher
@@ -167,6 +170,7 @@ async function startOn(
     .register(sns)
     .register(cloudwatch)
     .register(events)
+    .register(applicationAutoScaling)
     .register(createStsService())
     .register(s3);
 
@@ -201,7 +205,7 @@ async function startOn(
     stepLogPath: stepLogPath(dataDir),
     waitScale,
     names,
-    services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch, events },
+    services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch, events, applicationAutoScaling },
     faults: dispatcher.faults,
     close() {
       closing ??= (async () => {

@@ -3,8 +3,9 @@ import type { AlarmEngine } from './alarm-engine';
 import { SUPPORTED_COMPARISONS } from './alarm-evaluation';
 import type { AlarmRecord, AlarmStore } from './alarm-store';
 import { isStatistic, metricKey } from './metrics';
-import { pageOf } from './paging';
+import { pageOf } from '../paging';
 import {
+  invalidNextToken,
   deleteAlarmsInput,
   describeAlarmHistoryInput,
   describeAlarmsForMetricInput,
@@ -78,7 +79,7 @@ export function alarmOperations(store: AlarmStore, engine: AlarmEngine, region: 
             .filter((a) => !input.ActionPrefix || [...a.AlarmActions, ...a.OKActions, ...a.InsufficientDataActions].some((arn) => arn.startsWith(input.ActionPrefix!)))
             .sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : 1))
         : [];
-      const { page, NextToken } = pageOf(alarms, input.NextToken, input.MaxRecords ?? 50);
+      const { page, NextToken } = pageOf(alarms, input.NextToken, input.MaxRecords ?? 50, invalidNextToken);
       return { MetricAlarms: page.map(describe), CompositeAlarms: [], NextToken };
     },
 
@@ -127,7 +128,7 @@ export function alarmOperations(store: AlarmStore, engine: AlarmEngine, region: 
         .filter((h) => !input.StartDate || h.Timestamp >= input.StartDate.getTime())
         .filter((h) => !input.EndDate || h.Timestamp <= input.EndDate.getTime())
         .sort((a, b) => (ascending ? a.Timestamp - b.Timestamp : b.Timestamp - a.Timestamp));
-      const { page, NextToken } = pageOf(items, input.NextToken, input.MaxRecords ?? 100);
+      const { page, NextToken } = pageOf(items, input.NextToken, input.MaxRecords ?? 100, invalidNextToken);
       return { AlarmHistoryItems: page.map((h) => ({ ...h, Timestamp: new Date(h.Timestamp) })), NextToken };
     },
   };

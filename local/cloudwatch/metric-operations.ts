@@ -1,6 +1,7 @@
 import { byPeriod, isStatistic, statistic, type Datapoint, type MetricStore } from './metrics';
-import { pageOf } from './paging';
+import { pageOf } from '../paging';
 import {
+  invalidNextToken,
   getMetricDataInput,
   getMetricStatisticsInput,
   invalidParameterCombination,
@@ -118,7 +119,7 @@ export function metricOperations(metrics: MetricStore) {
         .filter((m) => (input.Dimensions ?? []).every((f) => m.dimensions.some((d) => d.Name === f.Name && (f.Value === undefined || d.Value === f.Value))))
         .filter((m) => input.RecentlyActive === undefined || now - m.lastPut <= RECENTLY_ACTIVE_MS)
         .sort((a, b) => (a.namespace + a.name < b.namespace + b.name ? -1 : 1));
-      const { page, NextToken } = pageOf(matching, input.NextToken, 500);
+      const { page, NextToken } = pageOf(matching, input.NextToken, 500, invalidNextToken);
       return { Metrics: page.map((m) => ({ Namespace: m.namespace, MetricName: m.name, Dimensions: m.dimensions })), NextToken };
     },
   };

@@ -115,6 +115,47 @@ export class Hosting {
     }
   }
 
+  /**
+   * Sets how many instances of one variant serve (UpdateEndpointWeightsAndCapacities, autoscaling): new instances are
+   * healthy before they join; surplus ones leave the fleet at once (no new work) and stop once their requests drained.
+   * 0 leaves the variant with no process at all. Throws HostingError when an instance does not become healthy.
+   */
+  async resize(spec: DeploymentSpec, variant: VariantSpec): Promise<void> {
+    const fleet = this.fleets.get(spec.endpointName);
+    if (!fleet) throw new HostingError(`Endpoint ${spec.endpointName} is not hosted.`);
+    const mine = fleet.instances.filter((i) => i.variantName === variant.variantName);
+    if (mine.length > variant.instanceCount) {
+      const surplus = mine.slice(variant.instanceCount);
+      fleet.instances = fleet.instances.filter((i) => !surplus.includes(i));
+      await this.retire({ ...fleet, instances: surplus });
+      return;
+    }
+    const launch = await this.launchFor(spec, variant);
+    const added: Instance[] = [];
+    try {
+      const timeoutMs = this.options.config.hosting.healthCheckTimeoutSeconds * 1000;
+      // allSettled: every start has finished (and is in `added`) before a failure stops them all.
+      const starts = await Promise.allSettled(
+        Array.from({ length: variant.instanceCount - mine.length }, async (_, i) => {
+          const instanceLaunch = { ...launch, logFile: join(this.options.dataDir, 'hosting', 'logs', spec.endpointName, `${variant.variantName}-${spec.endpointConfigName}-${mine.length + i + 1}.log`) };
+          const instance = { variantName: variant.variantName, process: await ContainerProcess.start(instanceLaunch) };
+          this.starting.add(instance.process);
+          added.push(instance);
+          await this.waitHealthy(instance, instanceLaunch, timeoutMs);
+        }),
+      );
+      const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      if (this.closed || this.fleets.get(spec.endpointName) !== fleet) throw new HostingError('The endpoint was redeployed or stopped while it scaled.');
+    } catch (error) {
+      await Promise.all(added.map((instance) => instance.process.stop()));
+      throw error instanceof HostingError ? error : new HostingError(String((error as Error)?.message ?? error));
+    } finally {
+      for (const instance of added) this.starting.delete(instance.process);
+    }
+    fleet.instances.push(...added);
+  }
+
   /** The instances serving an endpoint now (empty when it has none). */
   instances(endpointName: string): readonly Instance[] {
     return this.fleets.get(endpointName)?.instances ?? [];

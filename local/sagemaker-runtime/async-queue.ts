@@ -38,6 +38,20 @@ interface Failure {
   contentType: string;
 }
 
+/** How one invocation ended, for the endpoint's CloudWatch metrics. */
+export interface InvocationOutcome {
+  variantName?: string;
+  succeeded: boolean;
+  /** The model's HTTP status when it answered. */
+  modelStatus?: number;
+  /** From receipt to dispatch to an instance. */
+  backlogMs?: number;
+  /** From receipt to the output or failure written. */
+  totalMs: number;
+  /** The container call alone. */
+  modelLatencyMs?: number;
+}
+
 /** A job whose input is in memory, waiting for room on an instance. */
 interface FetchedJob {
   job: AsyncJob;
@@ -65,7 +79,14 @@ export class AsyncQueue {
     private readonly sagemaker: SageMakerService,
     private readonly region: string,
     private readonly objects: InferenceObjects,
+    private readonly observe: (outcome: InvocationOutcome) => void = () => undefined,
   ) {}
+
+  /** When the oldest request still waiting for an instance was received (undefined when none waits). */
+  oldestWaitingSince(): number | undefined {
+    const times = [this.jobs[0], this.fetched[0]?.job].filter((j) => j !== undefined).map((j) => j.receivedTime.getTime());
+    return times.length ? Math.min(...times) : undefined;
+  }
 
   enqueue(job: AsyncJob): void {
     this.jobs.push(job);
@@ -168,14 +189,17 @@ export class AsyncQueue {
   private async invoke(job: AsyncJob, input: Buffer, instance: Instance): Promise<void> {
     let answer: ContainerAnswer;
     instance.process.inFlight++;
+    const dispatchedAt = Date.now();
+    const timing = { variantName: instance.variantName, backlogMs: dispatchedAt - job.receivedTime.getTime() };
     try {
       answer = await invokeContainer(instance.process, input, job.contentType, job.accept, job.invocationTimeoutMs, job.passThrough);
+      Object.assign(timing, { modelLatencyMs: Date.now() - dispatchedAt, modelStatus: answer.status });
     } catch (error) {
       const reason =
         error instanceof ContainerTimeout
           ? `ClientError: The model did not respond within InvocationTimeoutSeconds (${job.invocationTimeoutMs / 1000} s).`
           : `ClientError: The model container could not be reached: ${(error as Error).message}. See the endpoint's logs.`;
-      return this.fail(job, errorDocument(reason, job));
+      return this.fail(job, errorDocument(reason, job), timing);
     } finally {
       instance.process.inFlight--;
     }
@@ -183,18 +207,23 @@ export class AsyncQueue {
     this.pump();
     if (answer.status >= 400) {
       const kind = answer.status >= 500 ? 'server' : 'client';
-      return this.fail(job, {
-        reason: `ClientError: Received ${kind} error (${answer.status}) from model. See the SageMaker Endpoint logs in your account for more information.`,
-        body: answer.body,
-        contentType: answer.contentType ?? 'application/octet-stream',
-      });
+      return this.fail(
+        job,
+        {
+          reason: `ClientError: Received ${kind} error (${answer.status}) from model. See the SageMaker Endpoint logs in your account for more information.`,
+          body: answer.body,
+          contentType: answer.contentType ?? 'application/octet-stream',
+        },
+        timing,
+      );
     }
     try {
       await this.objects.write(job.outputLocation, answer.body, answer.contentType);
     } catch (error) {
-      return this.fail(job, errorDocument(`ServerError: Failed to upload the output to ${job.outputLocation}: ${(error as Error).message}`, job));
+      return this.fail(job, errorDocument(`ServerError: Failed to upload the output to ${job.outputLocation}: ${(error as Error).message}`, job), timing);
     }
     this.stats.done++;
+    this.observe({ ...timing, succeeded: true, totalMs: Date.now() - job.receivedTime.getTime() });
     await this.notify('success', job, {
       status: 'Completed',
       contentType: answer.contentType,
@@ -204,7 +233,7 @@ export class AsyncQueue {
     this.completed();
   }
 
-  private async fail(job: AsyncJob, failure: Failure): Promise<void> {
+  private async fail(job: AsyncJob, failure: Failure, timing: Partial<InvocationOutcome> = {}): Promise<void> {
     let failureLocation = job.failureLocation;
     if (failureLocation) {
       try {
@@ -214,6 +243,7 @@ export class AsyncQueue {
       }
     }
     this.stats.failed++;
+    this.observe({ ...timing, succeeded: false, totalMs: Date.now() - job.receivedTime.getTime() });
     await this.notify('error', job, { status: 'Failed', failureReason: failure.reason, contentType: failure.contentType, failureLocation, body: failure.body });
     this.completed();
   }

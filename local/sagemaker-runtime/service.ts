@@ -12,6 +12,8 @@ import { ModelError, runtimeValidationError, sendRuntimeError } from './wire';
 import { AwsError } from '../aws-error';
 import type { FaultInjector } from '../faults';
 import type { S3Service } from '../s3/service';
+import type { CloudWatchService } from '../cloudwatch/service';
+import { EndpointMetrics } from './endpoint-metrics';
 
 export interface SageMakerRuntimeServiceOptions {
   /** The embedded SageMaker whose endpoints this runtime invokes. */
@@ -20,6 +22,9 @@ export interface SageMakerRuntimeServiceOptions {
   s3: S3Service;
   /** The dispatcher's fault rules, consulted on those in-process S3 calls as on HTTP ones. */
   faults?: FaultInjector;
+  /** Where the async endpoints' metrics go (published every 60 s × waitScale); none when absent. */
+  cloudwatch?: CloudWatchService;
+  waitScale?: number;
 }
 
 export interface SageMakerRuntimeService extends ServiceModule {
@@ -42,6 +47,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
   const { sagemaker } = options;
   const queues = new Map<string, AsyncQueue>();
   const objects = new InferenceObjects(options.s3, options.faults);
+  const metrics = options.cloudwatch && new EndpointMetrics(options.cloudwatch, sagemaker, (name) => queues.get(name.toLowerCase()), options.waitScale ?? 1);
 
   const inService = (name: string, ctx: RequestContext): EndpointRecord => {
     const endpoint = sagemaker.endpoint(name);
@@ -113,7 +119,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
 
     let queue = queues.get(name.toLowerCase());
     // Notifications carry the endpoint's own region (its ARN's), whatever the server's default region is.
-    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, endpoint.EndpointArn.split(':')[3], objects)));
+    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, endpoint.EndpointArn.split(':')[3], objects, metrics?.observer(endpoint.EndpointName))));
     queue.enqueue({
       endpointName: endpoint.EndpointName,
       inferenceId,
@@ -158,6 +164,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
       }
     },
     async close() {
+      metrics?.close();
       await Promise.all([...queues.values()].map((q) => q.close()));
     },
     stats: (endpointName) => ({ ...(queues.get(endpointName.toLowerCase())?.stats ?? { queued: 0, inFlight: 0, done: 0, failed: 0 }) }),

@@ -6,6 +6,7 @@ import { LocalAwsClients } from '../hosting/local-aws-clients';
 import type { LocalConfig } from '../local-config';
 import type { RequestContext, ServiceModule } from '../service';
 import { sageMakerArn } from './arns';
+import { changeCapacity, updateEndpointWeightsAndCapacitiesInput, type CapacityContext } from './capacity';
 import { listPage } from './listing';
 import { alreadyExists, cannotUpdateFailed, inProgress, instanceLimitExceeded, notFound } from './messages';
 import {
@@ -47,6 +48,10 @@ export interface SageMakerService extends ServiceModule {
   endpoint(name: string): Readonly<EndpointRecord> | undefined;
   /** Resolves once every deployment and deletion in progress has finished. */
   settled(): Promise<void>;
+  /** Every endpoint's name (for the metrics SageMaker publishes per endpoint). */
+  endpointNames(): string[];
+  /** UpdateEndpointWeightsAndCapacities of one variant's count, as Application Auto Scaling calls it; resolves when done. */
+  setDesiredInstanceCount(endpointName: string, variantName: string, count: number, ctx: RequestContext): Promise<void>;
 }
 
 const DEFAULT_INSTANCE_TYPE = 'ml.m5.large';
@@ -225,6 +230,8 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     };
   };
 
+  const capacity: CapacityContext = { hosting, save: () => store.save(), track, checkInstanceLimit };
+
   const tagged = (arn: string) => {
     const resource = store.byArn(arn);
     if (!resource) throw notFound(arn.includes(':endpoint-config/') ? 'endpoint-config' : arn.includes(':model/') ? 'model' : 'endpoint', arn);
@@ -366,6 +373,12 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         deploy(record, deployment, 'update');
         return { EndpointArn: record.EndpointArn };
       },
+      UpdateEndpointWeightsAndCapacities(raw, ctx) {
+        const input = parseInput(updateEndpointWeightsAndCapacitiesInput, raw);
+        const record = endpointRecord(input.EndpointName, ctx);
+        void changeCapacity(record, input.DesiredWeightsAndCapacities, capacity);
+        return { EndpointArn: record.EndpointArn };
+      },
       DescribeEndpoint(raw, ctx) {
         const { EndpointName } = parseInput(endpointNameInput, raw);
         return describeEndpoint(endpointRecord(EndpointName, ctx));
@@ -453,6 +466,9 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     hosting,
     aws,
     endpoint: (name: string) => store.endpoints.get(key(name)),
+    endpointNames: () => [...store.endpoints.values()].map((e) => e.EndpointName),
+    setDesiredInstanceCount: (endpointName: string, variantName: string, count: number, ctx: RequestContext) =>
+      changeCapacity(endpointRecord(endpointName, ctx), [{ VariantName: variantName, DesiredInstanceCount: count }], capacity),
     settled: async () => {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
