@@ -57,7 +57,7 @@ test('the AWS CLI registers and describes a scalable target; bad input gets AWS 
   expect(await cliError('application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'sagemaker', '--max-results', '51')).toContain(
     "1 validation error detected: Value '51' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 50",
   );
-});
+}, 300_000);
 
 test('boto3: a step policy and its alarm; UpdateEndpointWeightsAndCapacities starts and stops real processes, down to 0', async () => {
   const script = `
@@ -97,4 +97,4 @@ print(json.dumps({'policy': arn, 'types': [p['PolicyType'] for p in policies], '
   await eventually(async () => expect((await t.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }))).EndpointStatus).toBe('InService'), 60_000, 100);
   await cli('sagemaker', 'update-endpoint-weights-and-capacities', '--endpoint-name', ENDPOINT, '--desired-weights-and-capacities', 'VariantName=AllTraffic,DesiredInstanceCount=0');
   await eventually(async () => expect(await variant()).toMatchObject({ CurrentInstanceCount: 0, DesiredInstanceCount: 0 }), 60_000, 100);
-});
+}, 300_000);

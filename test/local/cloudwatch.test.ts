@@ -178,7 +178,7 @@ test('an alarm is evaluated over its (scaled) periods: ALARM with a reason, back
   await cw.send(new SetAlarmStateCommand({ AlarmName: 'queue-deep', StateValue: 'ALARM', StateReason: 'testing the pager' }));
   const latest = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: 'queue-deep', HistoryItemType: 'StateUpdate', StartDate: new Date(Date.now() - 60_000) }));
   expect(latest.AlarmHistoryItems?.some((h) => h.HistoryData?.includes('testing the pager'))).toBe(true);
-});
+}, 180_000);
 
 test('the AWS CLI and boto3 (RPC v2 CBOR) drive the same CloudWatch: put-metric-alarm, describe-alarms, get_metric_data, errors', async () => {
   const env = awsChildEnv(work);
@@ -212,7 +212,7 @@ print(json.dumps({'values': r['Values'], 'ts': [t.isoformat() for t in r['Timest
   const out = JSON.parse(stdout);
   expect(out).toMatchObject({ values: [2.5], status: 'Complete', err: ['InvalidParameterValue', 'The value AWS/EC2 for parameter Namespace is invalid.'] });
   expect(out.ts[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\+00:00$/);
-});
+}, 300_000);
 
 test('the Query protocol (form in, XML out) still works, as older SDKs send it', async () => {
   const body = new URLSearchParams({ Action: 'DescribeAlarms', Version: '2010-08-01', 'AlarmNames.member.1': 'queue-deep' });
