@@ -25,6 +25,8 @@ export interface CapacityContext {
   track(work: Promise<void>): void;
   /** Refuses (ResourceLimitExceeded) instances beyond the per-type quota; `deployment` holds only the added instances. */
   checkInstanceLimit(deployment: Deployment): void;
+  /** Announces a status change (SageMaker's endpoint state-change event). */
+  stateChanged(record: EndpointRecord): void;
 }
 
 /**
@@ -67,6 +69,7 @@ export function changeCapacity(record: EndpointRecord, changes: readonly Capacit
   record.EndpointStatus = 'Updating';
   record.LastModifiedTime = Date.now();
   ctx.save();
+  ctx.stateChanged(record);
 
   const work = (async () => {
     try {
@@ -82,6 +85,7 @@ export function changeCapacity(record: EndpointRecord, changes: readonly Capacit
     if (record.EndpointStatus === 'Updating' && record.current === current) record.EndpointStatus = 'InService';
     record.LastModifiedTime = Date.now();
     ctx.save();
+    ctx.stateChanged(record);
   })();
   ctx.track(work);
   return work;

@@ -230,7 +230,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     };
   };
 
-  const capacity: CapacityContext = { hosting, save: () => store.save(), track, checkInstanceLimit };
+  const capacity: CapacityContext = { hosting, save: () => store.save(), track, checkInstanceLimit, stateChanged: (r) => options.onEndpointStateChange?.(r) };
 
   const tagged = (arn: string) => {
     const resource = store.byArn(arn);
