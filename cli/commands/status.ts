@@ -1,4 +1,5 @@
-import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { Option } from 'commander';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfn } from '../../functions/lib/clients';
 import { addConnectionOptions, connect } from '../aws-connection';
 import { ExitCode, UsageError } from '../cli-errors';
@@ -10,9 +11,13 @@ import { buildRunReport, reportDocument } from '../run-report';
 import { RunProgress } from '../run-progress';
 import { summaryLines } from '../run-summary';
 import { executionArnFor } from '../start-execution';
+import { pollIntervalFor, watchRun } from '../watch-run';
+import { latestExecution } from '../latest-execution';
 
 interface StatusOptions extends LocatorOptions {
   json?: boolean;
+  follow?: boolean;
+  endpointName?: string;
   local?: boolean;
   endpointUrl?: string;
   region?: string;
@@ -24,8 +29,11 @@ export function statusCommand(setExitCode: SetExitCode) {
     'aep status 3f2c9e1 --json',
     'aep status arn:aws:states:eu-west-1:123456789012:execution:aep-deploy-async-endpoint:3f2c9e1',
     'aep status --local',
+    'aep status --local --follow --endpoint-name recommender   # watch the run an upload just started',
   ])
-    .argument('[execution]', 'execution name or ARN (default: the latest execution)')
+    .argument('[execution]', 'execution name or ARN (default: the latest execution, of --endpoint-name if given)')
+    .addOption(new Option('--endpoint-name <name>', 'the latest execution deploying this endpoint'))
+    .addOption(new Option('--follow', 'follow a running execution with the live view of `deploy --wait`, then report it; exit as deploy --wait does'))
     .addOption(jsonOption());
   addConnectionOptions(command);
   addLocatorOptions(command, { artifactsBucket: true });
@@ -36,11 +44,22 @@ async function status(execution: string | undefined, options: StatusOptions) {
   const output = createOutput({ json: options.json });
   const connection = connect(options);
   const locator = new PipelineLocator(connection, options);
-  const executionArn = execution?.startsWith('arn:') ? execution : await findExecution(await locator.stateMachineArn(), execution);
+  const executionArn = execution?.startsWith('arn:') ? execution : await findExecution(await locator.stateMachineArn(), execution, options.endpointName);
   if (!executionArn) {
     if (output.json) output.document({ execution: null });
-    else output.line('No executions yet.');
+    else output.line(options.endpointName ? `No executions deploying ${options.endpointName} yet.` : 'No executions yet.');
     return ExitCode.Succeeded;
+  }
+  if (options.follow) {
+    const report = await watchRun({
+      executionArn,
+      output,
+      pollIntervalMs: pollIntervalFor(connection.local),
+      artifactsBucket: () => locator.artifactsBucket(),
+    });
+    if (output.json) output.document(reportDocument(report));
+    else for (const line of summaryLines(report, output.resultColor)) output.line(line);
+    return report.status === 'SUCCEEDED' ? ExitCode.Succeeded : ExitCode.GateFailed;
   }
   const described = await sfn()
     .send(new DescribeExecutionCommand({ executionArn }))
@@ -69,9 +88,8 @@ async function status(execution: string | undefined, options: StatusOptions) {
   return ExitCode.Succeeded;
 }
 
-/** The named execution's ARN, or the latest execution's when no name is given (undefined when there is none). */
-async function findExecution(stateMachineArn: string, name: string | undefined): Promise<string | undefined> {
+/** The named execution's ARN, or the latest one's (of the endpoint, when given); undefined when there is none. */
+async function findExecution(stateMachineArn: string, name: string | undefined, endpointName: string | undefined): Promise<string | undefined> {
   if (name) return executionArnFor(stateMachineArn, name);
-  const latest = await sfn().send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1 }));
-  return latest.executions?.[0]?.executionArn;
+  return latestExecution(stateMachineArn, endpointName);
 }

@@ -123,6 +123,17 @@ describe('aep deploy against the embedded AWS', () => {
     expect(clash.stderr).toContain('"release-broken-1" was already used with a different input');
   });
 
+  it('status --follow --endpoint-name: the newest run of that endpoint, reported and exited as deploy --wait does', async () => {
+    const followed = await aep('status', '--endpoint-url', url, '--endpoint-name', 'recommender', '--follow', '--json');
+    expect(followed.code).toBe(1);
+    expect(JSON.parse(followed.stdout)).toMatchObject({ executionName: 'release-broken-1', status: 'FAILED', error: { error: 'BaselineMismatch' } });
+    // Without --follow, status only reports: exit 0 whatever the run's outcome.
+    const plain = await aep('status', '--endpoint-url', url, '--endpoint-name', 'recommender');
+    expect(plain.code).toBe(0);
+    const none = await aep('status', '--endpoint-url', url, '--endpoint-name', 'nobody');
+    expect(none).toMatchObject({ code: 0, stdout: 'No executions deploying nobody yet.\n' });
+  });
+
   it('malformed input: exit 2 naming the field, nothing started', async () => {
     const bad = join(work, 'bad-deploy.json');
     writeFileSync(bad, JSON.stringify({ instanceType: 'm5.large', smokeTests: [{ name: 'x', payloadUri: 'nope' }] }));
