@@ -6,6 +6,9 @@ import type { DeploymentResult, SmokeCaseResult } from '../functions/lib/pipelin
 import { toS3Uri } from '../functions/lib/s3-uri';
 import type { RunProgress } from './run-progress';
 
+/** The error of an execution the embedded AWS closed because it stopped mid-run (local/stepfunctions). */
+const INTERRUPTED_ERROR = 'EmbeddedAwsRestarted';
+
 /**
  * The outcome of one execution, in one shape for every consumer: the deploy summary, `--json`, the JUnit report,
  * `status` and the demo. Built from DescribeExecution (status, output, error) and the history (states, smoke
@@ -86,9 +89,12 @@ export function buildRunReport(execution: DescribeExecutionCommandOutput, progre
 
   const endpointName = deployment?.endpointName ?? seen.names?.endpoint ?? seen.config?.endpointName ?? given.endpointName;
   const failed = execution.status !== 'SUCCEEDED' && execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE';
+  // A run the embedded AWS closed on shutdown never reached RecordFailure: no audit record, and it stopped in the
+  // state it had entered last (which its cause names), not in the last one it left.
+  const interrupted = execution.error === INTERRUPTED_ERROR;
   const auditUri =
     deployment?.auditUri ??
-    (failed && endpointName && options.artifactsBucket
+    (failed && !interrupted && endpointName && options.artifactsBucket
       ? toS3Uri({ bucket: options.artifactsBucket, key: artifactKeys.audit(endpointName, executionName) })
       : undefined);
 
@@ -106,7 +112,7 @@ export function buildRunReport(execution: DescribeExecutionCommandOutput, progre
       ? {
           error: execution.error ?? progress.executionError?.error ?? execution.status ?? 'Failed',
           cause: execution.cause ?? progress.executionError?.cause ?? '',
-          state: progress.failedState,
+          state: interrupted ? progress.visits.at(-1)?.state : progress.failedState,
         }
       : undefined,
     cases: (deployment?.cases ?? seen.smoke?.cases ?? []) as SmokeCaseResult[],

@@ -42,6 +42,21 @@ describe('run report', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 
+  it('of a run the embedded AWS closed on restart: no audit record to point at, and the state it was in', () => {
+    const interrupted = new RunProgress();
+    // Cut the recorded run short inside its endpoint poll loop, as a restart would.
+    const cut = RECORDED_HISTORY.findIndex((e) => e.stateEnteredEventDetails?.name === 'WaitEndpointPoll');
+    expect(cut).toBeGreaterThan(0);
+    interrupted.apply(RECORDED_HISTORY.slice(0, cut + 1));
+    const report = buildRunReport(
+      { ...failedExecution, error: 'EmbeddedAwsRestarted', cause: 'The embedded AWS restarted while the execution was in WaitEndpointPoll' },
+      interrupted,
+      { artifactsBucket: 'aep-artifacts' },
+    );
+    expect(report.error).toMatchObject({ error: 'EmbeddedAwsRestarted', state: 'WaitEndpointPoll' });
+    expect(report.auditUri).toBeUndefined();
+  });
+
   it('of a successful run: the DeploymentResult is the source of cases and audit record', () => {
     const result = { endpointName: 'recommender', endpointConfigName: 'recommender-bbbbbbbbbb', modelName: 'recommender-bbbbbbbbbb', action: 'create', verdict: 'passed', cases: [SMOKE_CASES[0]], auditUri: 's3://aep-artifacts/audit/recommender/run-2.json', deletedResources: [] };
     const report = buildRunReport({ ...failedExecution, status: 'SUCCEEDED', error: undefined, cause: undefined, output: JSON.stringify(result) }, new RunProgress());
