@@ -6,6 +6,7 @@ import { deployCommand } from './commands/deploy';
 import { historyCommand } from './commands/history';
 import { invokeCommand } from './commands/invoke';
 import { localCommand } from './commands/local-up';
+import { reportCommand } from './commands/report';
 import { statusCommand } from './commands/status';
 
 /**
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
     .addCommand(invokeCommand(setExitCode))
     .addCommand(statusCommand(setExitCode))
     .addCommand(historyCommand(setExitCode))
+    .addCommand(reportCommand(setExitCode))
     .addCommand(localCommand(setExitCode))
     .addCommand(demoCommand(setExitCode));
   applyToAll(program, (c) => c.exitOverride());

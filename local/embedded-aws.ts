@@ -8,6 +8,7 @@ import { createCloudWatchService, type CloudWatchService } from './cloudwatch/se
 import { snsAlarmAction } from './cloudwatch/sns-action';
 import { createEventBridgeService, type EventBridgeService } from './eventbridge/service';
 import { connectEventWaits } from './event-waits';
+import { createConsoleService } from './console/console-service';
 import { Dispatcher } from './dispatcher';
 import type { FaultInjector } from './faults';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
@@ -164,6 +165,7 @@ async function startOn(
   // First match serves: S3 claims every unsigned path-style request, so it goes last.
   dispatcher
     .register(createAdminService(dispatcher.faults))
+    .register(createConsoleService({ names, stepFunctions, sns, sagemakerRuntime }, () => dispatcher.url))
     .register(stepFunctions)
     .register(sagemaker)
     .register(sagemakerRuntime)

@@ -1,3 +1,4 @@
+import { consoleUrl } from './console/console-service';
 import { startEmbeddedAws, type EmbeddedAws, type EmbeddedAwsOptions } from './embedded-aws';
 
 export type LocalUpOptions = Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'> & {
@@ -60,6 +61,7 @@ export function describeEmbeddedAws(aws: EmbeddedAws): string[] {
   const n = aws.names;
   return [
     `aep embedded AWS listening on ${aws.url} (region ${aws.region})`,
+    `  console              ${consoleUrl(aws.url)}  (open it in a browser on this machine)`,
     `  data dir             ${aws.dataDir}`,
     `  step logs            ${aws.stepLogPath}`,
     `  models bucket        s3://${n.modelsBucket}  (upload models/<endpoint>/<version>/model.tar.gz to deploy)`,

@@ -3,6 +3,7 @@ import { addConnectionOptions, connect } from '../aws-connection';
 import { ExitCode, UsageError } from '../cli-errors';
 import { collect, defineCommand, jsonOption, positiveInteger, type SetExitCode } from '../command';
 import { buildExecutionInput } from '../execution-input';
+import { writeHtmlReport } from '../html-report';
 import { writeJUnit } from '../junit-report';
 import { createOutput } from '../output';
 import { addLocatorOptions, PipelineLocator } from '../pipeline-locator';
@@ -21,6 +22,7 @@ interface DeployOptions {
   timeout?: number;
   json?: boolean;
   junit?: string;
+  report?: string;
   local?: boolean;
   endpointUrl?: string;
   region?: string;
@@ -32,7 +34,7 @@ export function deployCommand(setExitCode: SetExitCode) {
   const command = defineCommand('deploy', 'Run the deployment workflow for a model artifact; with --wait, gate on its outcome (exit 0 only if the new model is live and matches its baseline).', [
     'aep deploy --model-uri s3://my-models/models/recommender/v2/model.tar.gz --wait',
     'aep deploy --model-uri s3://my-models/models/recommender/v2/model.tar.gz --input deploy.json --set instanceCount=2 --set environment.LOG_LEVEL=debug',
-    'aep deploy --model-uri s3://my-models/models/recommender/v2/model.tar.gz --name "$GITHUB_SHA" --wait --timeout 3600 --junit reports/aep.xml',
+    'aep deploy --model-uri s3://my-models/models/recommender/v2/model.tar.gz --name "$GITHUB_SHA" --wait --timeout 3600 --junit reports/aep.xml --report reports/aep.html',
     'aep deploy --local --model-uri s3://aep-models/models/recommender/v1/model.tar.gz --wait --json',
   ])
     .addOption(new Option('--model-uri <s3-uri>', 'the model.tar.gz to deploy (the execution input\'s modelDataUrl)'))
@@ -43,7 +45,8 @@ export function deployCommand(setExitCode: SetExitCode) {
     .addOption(new Option('--wait', 'follow the execution to its end and exit with its outcome'))
     .addOption(new Option('--timeout <seconds>', 'with --wait: stop waiting after this long (exit 3)').argParser(positiveInteger('--timeout')))
     .addOption(jsonOption())
-    .addOption(new Option('--junit <file>', 'with --wait: write a JUnit XML report (one testcase per smoke case)'));
+    .addOption(new Option('--junit <file>', 'with --wait: write a JUnit XML report (one testcase per smoke case)'))
+    .addOption(new Option('--report <file>', 'with --wait: write the self-contained HTML report of the run (as `aep report --html`)'));
   addConnectionOptions(command);
   addLocatorOptions(command, { artifactsBucket: true });
   command.addHelpText(
@@ -57,6 +60,7 @@ async function deploy(options: DeployOptions & { artifactsBucket?: string }) {
   const output = createOutput({ json: options.json });
   if (options.junit && !options.wait) throw new UsageError('--junit needs --wait (the report is the outcome of the run)');
   if (options.timeout && !options.wait) throw new UsageError('--timeout needs --wait');
+  if (options.report && !options.wait) throw new UsageError('--report needs --wait (the report is the outcome of the run)');
   // Everything the user typed is checked before any call to AWS: bad input exits 2 with nothing started.
   const input = buildExecutionInput({ inputFile: options.input, sets: options.set, modelUri: options.modelUri, endpointName: options.endpointName });
   if (options.name !== undefined) checkExecutionName(options.name);
@@ -92,6 +96,9 @@ async function deploy(options: DeployOptions & { artifactsBucket?: string }) {
   if (options.junit) {
     writeJUnit(options.junit, report);
     output.progress(`JUnit report: ${options.junit}`);
+  }
+  if (options.report) {
+    output.progress(`HTML report: ${await writeHtmlReport(started.executionArn, options.report, await locator.artifactsBucket().catch(() => undefined))}`);
   }
   if (output.json) output.document({ ...reportDocument(report), reused: started.reused });
   else for (const line of summaryLines(report, output.resultColor)) output.line(line);
