@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { sagemaker, sagemakerRuntime } from '../functions/lib/clients';
+import { consoleUrl } from '../local/console/console-service';
 import { startEmbeddedAws, type EmbeddedAws } from '../local/embedded-aws';
+import { untilStopSignal } from '../local/stop-signal';
 import { waitForAsyncResult } from './async-result';
 import { connect } from './aws-connection';
 import { ExitCode, InfrastructureError } from './cli-errors';
@@ -24,6 +26,8 @@ export interface DemoFlags {
   dataDir?: string;
   /** Also print the pipeline steps' log lines on stderr. */
   verbose?: boolean;
+  /** After the demo, keep the embedded AWS (and its console) serving until Ctrl+C. */
+  keepOpen?: boolean;
 }
 
 interface Check {
@@ -55,6 +59,7 @@ export async function runDemo(flags: DemoFlags) {
   try {
     connect({ endpointUrl: aws.url });
     output.line(paint.bold(`Embedded AWS on ${aws.url} (data in ${dataDir}, waits × ${aws.waitScale})`));
+    output.line(`Watch it in a browser: ${consoleUrl(aws.url)}${flags.keepOpen ? '' : '  (serves while the demo runs; npm start -- --keep-open keeps it up afterwards)'}`);
     output.line(`Uploaded ${await uploadSmokeFixtures(manifest)} smoke payloads and baselines to s3://${aws.names.modelsBucket}/examples/recommender/`);
 
     const v1 = await deployVersion(aws, 'v1', output);
@@ -68,6 +73,11 @@ export async function runDemo(flags: DemoFlags) {
     });
 
     checks.push(...(await checkStillServingV1(v1, manifest, output)));
+    if (flags.keepOpen) {
+      output.line();
+      output.line(paint.bold(`Console: ${consoleUrl(aws.url)} — both runs, the endpoint, the gate. Ctrl+C to stop.`));
+      await untilStopSignal();
+    }
   } finally {
     await aws.close();
     if (!flags.dataDir) rmSync(dataDir, { recursive: true, force: true });

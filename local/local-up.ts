@@ -1,4 +1,5 @@
 import { consoleUrl } from './console/console-service';
+import { untilStopSignal } from './stop-signal';
 import { startEmbeddedAws, type EmbeddedAws, type EmbeddedAwsOptions } from './embedded-aws';
 
 export type LocalUpOptions = Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'> & {
@@ -38,18 +39,7 @@ export async function runLocalUp(options: LocalUpOptions = {}, io: LocalUpIo = d
   for (const line of describeEmbeddedAws(aws)) io.out(line);
   io.onReady?.(aws);
 
-  const signals = io.signals ?? process;
-  const signal = await new Promise<string>((resolve) => {
-    const stop = (name: string) => () => {
-      signals.off('SIGINT', onInt);
-      signals.off('SIGTERM', onTerm);
-      resolve(name);
-    };
-    const onInt = stop('SIGINT');
-    const onTerm = stop('SIGTERM');
-    signals.once('SIGINT', onInt);
-    signals.once('SIGTERM', onTerm);
-  });
+  const signal = await untilStopSignal(io.signals);
   io.out(`${signal}: stopping executions and model processes…`);
   await aws.close();
   io.out('Embedded AWS stopped.');

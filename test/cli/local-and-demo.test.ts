@@ -32,6 +32,8 @@ it('aep local up: serves the pipeline on the given port until SIGINT, then stops
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const url = await listening;
     expect(stdout).toContain('state machine        arn:aws:states:us-east-1:000000000000:stateMachine:aep-deploy-async-endpoint');
+    expect(stdout).toContain(`console              ${url}/_aep/console/`);
+    expect((await fetch(`${url}/_aep/console/`)).status).toBe(200);
 
     // The CLI finds the pipeline on it.
     const status = await new Promise<{ code: number; stdout: string }>((resolve) =>
@@ -93,6 +95,7 @@ it('aep demo (npm start): v1 passes, broken fails the gate, the endpoint is back
   expect(run.stdout).toMatch(/✓ endpoint back on v1's config, InService/);
   expect(run.stdout).toMatch(/✓ endpoint still answering with v1's recommendations/);
   expect(run.stdout).toMatch(/All as expected in [\d.]+s\./);
+  expect(run.stdout).toMatch(/Watch it in a browser: http:\/\/127\.0\.0\.1:\d+\/_aep\/console\/ .*--keep-open/);
   expect(run.stderr).toMatch(/enter    SmokeTests/);
   expect(run.code).toBe(0);
   expect(seconds).toBeLessThan(60);

@@ -35,8 +35,11 @@
     var d = new Date(iso);
     return isNaN(d.getTime()) ? iso : d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   }
+  /** With `digits`, always that many (0.00 beside 0.80 reads better than 0); without, integers stay whole. */
   function number(n, digits) {
-    return typeof n === 'number' ? (Number.isInteger(n) ? String(n) : n.toFixed(digits === undefined ? 3 : digits)) : '—';
+    if (typeof n !== 'number') return '—';
+    if (digits !== undefined) return n.toFixed(digits);
+    return Number.isInteger(n) ? String(n) : n.toFixed(3);
   }
   function statusBadge(status) {
     return h('span', { class: 'badge badge-' + String(status || 'UNKNOWN').toLowerCase() }, status || 'UNKNOWN');
@@ -105,9 +108,11 @@
     );
   }
 
-  function graphSection(view, options, ui) {
-    if (!view.definition) return section('graph', 'Workflow', h('p', { class: 'muted' }, 'The workflow definition could not be read.'));
-    var details = h('div', { class: 'state-details', 'aria-live': 'polite' });
+  /** The graph (with its legend) and the panel that shows the state selected in it: placed apart by the layout. */
+  function graphParts(view, options, ui) {
+    var details = h('section', { id: 'state', class: 'state-details', 'aria-live': 'polite', 'aria-label': 'Selected state' });
+    if (!view.definition) return { graph: section('graph', 'Workflow', h('p', { class: 'muted' }, 'The workflow definition could not be read.')), details: details };
+    var holder = h('div', { class: 'graph-holder' });
     function show(name) {
       ui.selected = name;
       details.replaceChildren(stateDetails(view, name));
@@ -115,7 +120,6 @@
         g.classList.toggle('selected', g.getAttribute('data-state') === name);
       });
     }
-    var holder = h('div', { class: 'graph-holder' });
     function draw() {
       holder.replaceChildren(global.AepGraph.renderGraph(view.definition, view.states, { selected: ui.selected, onSelect: show, allCatches: ui.allCatches }));
     }
@@ -123,14 +127,14 @@
     var catches = h('label', { class: 'graph-options' }, h('input', { type: 'checkbox', checked: !!ui.allCatches, onchange: function (event) {
       ui.allCatches = event.target.checked;
       draw();
-    } }), ' Show every Catch path (by default only those this run took)');
+    } }), ' Show every Catch path (default: those this run took)');
     var initial = ui.selected || (view.report.error && view.report.error.state) || undefined;
     if (initial) details.replaceChildren(stateDetails(view, initial));
-    else details.replaceChildren(h('p', { class: 'muted' }, 'Select a state (click, or Tab then Enter) to see its timings, errors, input and output.'));
+    else details.replaceChildren(h('p', { class: 'muted' }, 'Select a state in the graph (click, or Tab then Enter) to see its timings, errors, input and output.'));
     var legend = h('ul', { class: 'legend', 'aria-label': 'Legend' }, ['succeeded', 'retried', 'running', 'failed', 'caught', 'notReached'].map(function (s) {
       return h('li', {}, h('span', { class: 'swatch st-' + s }), global.AepGraph.STATUS_WORDS[s]);
     }));
-    return section('graph', 'Workflow', legend, catches, h('div', { class: 'graph-layout' }, holder, details));
+    return { graph: section('graph', 'Workflow', legend, catches, holder), details: details };
   }
 
   function stateDetails(view, name) {
@@ -208,13 +212,12 @@
         h('td', {}, h('span', { class: 'badge ' + (c.passed ? 'badge-succeeded' : 'badge-failed') }, c.passed ? 'passed' : 'failed')),
         h('td', { class: 'metrics' }, metricCells(c), threshold ? h('span', { class: 'muted' }, ' (' + threshold + ')') : null),
         h('td', { class: 'num' }, c.latencySeconds !== undefined ? seconds(c.latencySeconds) : '—'),
-        h('td', {}, c.cause || ''),
       );
     });
     var details = cases.map(function (c) {
       return caseDetails(c, view.comparisons[c.name], options);
     });
-    return section('gate', 'Gate: smoke cases against their baselines', table(['Case', 'Mode', 'Verdict', 'Comparison', 'Latency', 'Cause'], rows, { class: 'gate' }), details);
+    return section('gate', 'Gate: smoke cases against their baselines', h('div', { class: 'table-scroll' }, table(['Case', 'Mode', 'Verdict', 'Comparison', 'Output after'], rows, { class: 'gate' })), details);
   }
 
   function caseDetails(c, rep, options) {
@@ -257,6 +260,7 @@
       'details',
       { class: 'case-details', open: !c.passed },
       h('summary', {}, c.name, ': ', c.passed ? 'passed' : 'failed', ' — details'),
+      c.cause ? h('p', { class: 'case-cause' }, c.cause) : null,
       keyValues([
         ['Compare', rep.compare ? h('code', {}, JSON.stringify(rep.compare)) : undefined],
         ['Baseline', rep.baseline ? uriLink(rep.baseline, options) : undefined],
@@ -327,11 +331,12 @@
   function renderExecution(root, view, options) {
     options = options || {};
     var ui = options.ui || {};
+    var graph = graphParts(view, options, ui);
+    // Laptop-wide: the tall graph on the left, what a person reads first on the right; the long tables below.
     var parts = [
-      summary(view, options),
-      graphSection(view, options, ui),
-      gateSection(view, options),
-      rollbackSection(view),
+      h('div', { class: 'execution-layout' },
+        h('div', { class: 'col-graph' }, graph.graph),
+        h('div', { class: 'col-main' }, summary(view, options), graph.details, gateSection(view, options), rollbackSection(view))),
       timingsSection(view),
       auditSection(view, options),
       eventsSection(view),
