@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -19,6 +17,12 @@ import { eventually } from '../helpers/scenario';
  * as a person would look at them. Screenshots go to test/browser/output/ (git-ignored).
  */
 jest.setTimeout(300_000);
+
+// Run in the page by page.evaluate: the browser's globals, typed loosely here (the DOM lib would retype Node's fetch
+// for every test of the program).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare function getComputedStyle(element: any): { color: string; stroke: string };
 
 const OUTPUT = join(REPO_ROOT, 'test', 'browser', 'output');
 const BUILD = join(REPO_ROOT, 'examples', 'recommender', 'build');
@@ -174,6 +178,8 @@ test('aep report writes one HTML file that opens offline (no request at all) and
   report.on('pageerror', (e) => errors.push(e.message));
   await report.goto(pathToFileURL(file).href);
   await report.locator('svg.aep-graph').waitFor();
+  // Scrolled to the gate: the failure path in the graph beside each case's output and baseline.
+  await report.locator('#gate .case-details').first().scrollIntoViewIfNeeded();
   await report.screenshot({ path: join(OUTPUT, 'report.png') });
   await report.screenshot({ path: join(OUTPUT, 'report-full.png'), fullPage: true });
 
