@@ -21,6 +21,8 @@ export interface ExecutionView {
   states: Record<string, StateOutcome>;
   /** The SmokeTests comparison reports (reports/<endpoint>/<execution>/<case>.json), by case name. */
   comparisons: Record<string, unknown>;
+  /** Each smoke case's payload object, by case name (from the resolved config). */
+  payloads: Record<string, string>;
   audit?: unknown;
   /** Why a part is missing (an audit record not written yet, a report not readable…). */
   gaps: string[];
@@ -102,6 +104,7 @@ export async function loadExecutionView(executionArn: string, options: ViewOptio
     definition,
     states: stateOutcomes(progress, report),
     comparisons,
+    payloads: payloadsOf(events),
     audit,
     gaps,
     events: events.slice(0, MAX_EVENTS).map((e) => summarize(e, progress)),
@@ -140,6 +143,22 @@ export function stateOutcomes(progress: RunProgress, report: RunReport): Record<
     else if (outcome.retries > 0) outcome.status = 'retried';
   }
   return outcomes;
+}
+
+/** The smoke cases' payloads, from the first state output that carries the resolved config (ValidateInput's). */
+function payloadsOf(events: HistoryEvent[]): Record<string, string> {
+  for (const event of events) {
+    const output = event.stateExitedEventDetails?.output;
+    if (!output?.includes('"smokeTests"')) continue;
+    try {
+      const tests = (JSON.parse(output) as { config?: { smokeTests?: { name?: unknown; payloadUri?: unknown }[] } }).config?.smokeTests;
+      if (!Array.isArray(tests)) continue;
+      return Object.fromEntries(tests.filter((t) => typeof t.name === 'string' && typeof t.payloadUri === 'string').map((t) => [t.name, t.payloadUri]));
+    } catch {
+      continue;
+    }
+  }
+  return {};
 }
 
 function summarize(event: HistoryEvent, progress: RunProgress): EventSummary {

@@ -215,12 +215,12 @@
       );
     });
     var details = cases.map(function (c) {
-      return caseDetails(c, view.comparisons[c.name], options);
+      return caseDetails(c, view.comparisons[c.name], (view.payloads || {})[c.name], options);
     });
     return section('gate', 'Gate: smoke cases against their baselines', h('div', { class: 'table-scroll' }, table(['Case', 'Mode', 'Verdict', 'Comparison', 'Output after'], rows, { class: 'gate' })), details);
   }
 
-  function caseDetails(c, rep, options) {
+  function caseDetails(c, rep, payload, options) {
     rep = rep || {};
     var sel = rep.selections || {};
     var side;
@@ -263,6 +263,7 @@
       c.cause ? h('p', { class: 'case-cause' }, c.cause) : null,
       keyValues([
         ['Compare', rep.compare ? h('code', {}, JSON.stringify(rep.compare)) : undefined],
+        ['Payload', payload ? uriLink(payload, options) : undefined],
         ['Baseline', rep.baseline ? uriLink(rep.baseline, options) : undefined],
         ['Output', uriLink(c.outputUri, options)],
         ['Report', c.reportUri ? uriLink(c.reportUri, options) : undefined],
