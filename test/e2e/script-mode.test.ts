@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointCommand, DescribeEndpointConfigCommand, DescribeModelCommand, ListEndpointsCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import * as tar from 'tar';
 import { REPO_ROOT, startTestAws, type TestAws } from '../helpers/embedded';
 
 /**
@@ -88,4 +90,21 @@ test('model.tar.gz as the SageMaker PyTorch docs lay it out, deploy.json with on
   const model = await t.clients.sagemaker.send(new DescribeModelCommand({ ModelName: config.ProductionVariants![0].ModelName }));
   expect(model.PrimaryContainer).toMatchObject({ Image: manifest().image, Environment: {} });
   expect((await classify('iris-bare')).body.labels).toEqual(['setosa', 'virginica', 'virginica']);
+});
+
+test('a model_fn that raises: FAILED with EndpointCreationFailed, the Python error in the cause, nothing left behind', async () => {
+  const staging = mkdtempSync(join(tmpdir(), 'aep-no-load-'));
+  try {
+    mkdirSync(join(staging, 'code'));
+    writeFileSync(join(staging, 'code', 'inference.py'), 'def model_fn(model_dir):\n    raise FileNotFoundError("no weights under " + model_dir)\n');
+    await tar.c({ gzip: true, cwd: staging, file: join(staging, 'model.tar.gz') }, ['code']);
+    await put('examples/iris-script-mode/no-load/model.tar.gz', join(staging, 'model.tar.gz'));
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const described = await run('no-load', 'iris-no-load', { image: manifest().image });
+  expect(outcome(described)).toEqual({ status: 'FAILED', error: 'EndpointCreationFailed', cause: expect.stringContaining('FileNotFoundError: no weights under') });
+  expect(described.cause).toMatch(/exited with code 1/);
+  const { Endpoints } = await t.clients.sagemaker.send(new ListEndpointsCommand({ NameContains: 'iris-no-load' }));
+  expect(Endpoints).toEqual([]);
 });
