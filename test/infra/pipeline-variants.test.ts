@@ -169,7 +169,7 @@ describe('configuration errors', () => {
 
   it('names the field of an invalid default', () => {
     expect(synthWith({ defaults: { instanceType: 'm5.large' } })).toThrow(
-      /deployment defaults are invalid: instanceType: must be a SageMaker instance type/,
+      /deployment defaults are invalid: instanceType: 'm5.large' is not a SageMaker hosting instance type \(did you mean ml\.[a-z0-9]+\.large\?\)/,
     );
   });
 
