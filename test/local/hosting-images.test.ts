@@ -100,7 +100,7 @@ describe('images run with Docker', () => {
 
   const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; env: Record<string, string> }) : []);
   const start = (file: LocalConfigFile) => {
-    hosting = new Hosting({ dataDir: join(dir, 'data'), aws: noAws, config: parseLocalConfig({ ...file, hosting: { healthCheckTimeoutSeconds: 20, stopGraceSeconds: 1 } }, REPO_ROOT) });
+    hosting = new Hosting({ dataDir: join(dir, 'data'), aws: noAws, config: parseLocalConfig({ ...file, hosting: { healthCheckTimeoutSeconds: 60, stopGraceSeconds: 1 } }, REPO_ROOT) });
     return hosting;
   };
   const spec = (image: string, environment: Record<string, string> = {}): DeploymentSpec => ({
@@ -131,10 +131,10 @@ describe('images run with Docker', () => {
 
     const pid = instance.process.pid!;
     await h.stop('dock');
-    expect(await survivors([pid], 10_000)).toEqual([]);
+    expect(await survivors([pid], 30_000)).toEqual([]);
     // The engine is asked to stop the container from outside the process group, so it may land a moment later.
-    await eventually(async () => expect(calls().map((c) => c.argv)).toContainEqual(['stop', '--time', '1', name]));
-  });
+    await eventually(async () => expect(calls().map((c) => c.argv)).toContainEqual(['stop', '--time', '1', name]), 60_000);
+  }, 180_000);
 
   test('docker.unmappedImages: an image with no entry runs with Docker instead of failing', async () => {
     const h = start({ docker: { unmappedImages: true } });
