@@ -133,8 +133,10 @@ export function stateOutcomes(progress: RunProgress, report: RunReport): Record<
   for (const failure of progress.failures) {
     const outcome = outcomes[failure.state];
     if (!outcome) continue;
-    outcome.errors.push({ error: failure.error, cause: failure.cause, retried: failure.retried });
-    if (failure.retried) outcome.retries += 1;
+    // A failure a Catch carried on from (a callback's re-check) counts, like a retry, as recovered.
+    const recovered = failure.retried || failure.continued;
+    outcome.errors.push({ error: failure.error, cause: failure.cause, retried: recovered });
+    if (recovered) outcome.retries += 1;
   }
   for (const [state, outcome] of Object.entries(outcomes)) {
     if (outcome.status !== 'succeeded') continue;

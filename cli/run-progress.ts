@@ -41,6 +41,11 @@ export interface TaskFailure {
   retried: boolean;
   /** True when it happened on the failure path (Rollback, RecordFailure): a consequence, not the origin. */
   onFailurePath: boolean;
+  /**
+   * True when a Catch carried the run on to a state outside the failure path: a callback Task's States.Timeout
+   * caught into its re-check (WaitForOutput → CheckOutput) is the safety net working, not where the run went wrong.
+   */
+  continued: boolean;
   visit: StateVisit;
 }
 
@@ -121,7 +126,7 @@ export class RunProgress {
    * else the state left just before the failure path (GateFailed, for a baseline mismatch); else whatever failed.
    */
   get failedState(): string | undefined {
-    const unrecovered = this.failures.filter((f) => !f.retried);
+    const unrecovered = this.failures.filter((f) => !f.retried && !f.continued);
     return unrecovered.find((f) => !f.onFailurePath)?.state ?? this.lastStateBeforeFailurePath ?? unrecovered[0]?.state;
   }
 
@@ -151,7 +156,7 @@ export class RunProgress {
     }
     if (TASK_FAILED.has(type)) {
       const { error, cause } = errorDetails(event);
-      this.failures.push({ state, error: error ?? type, cause: cause ?? '', at, retried: false, onFailurePath: this.inFailurePath, visit });
+      this.failures.push({ state, error: error ?? type, cause: cause ?? '', at, retried: false, continued: false, onFailurePath: this.inFailurePath, visit });
       return { kind: 'taskFailed', at, state, error: error ?? type, cause: cause ?? '', depth: this.depth };
     }
     return undefined;
@@ -161,6 +166,13 @@ export class RunProgress {
     const state = event.stateEnteredEventDetails?.name ?? '?';
     const depth = this.depth;
     if (depth === 0 && !this.inFailurePath && FAILURE_PATH_STATES.has(state)) this.inFailurePath = true;
+    // The state this one follows in its lane (AWS chains an entry to the previous state's exit): if that state failed
+    // and its Catch led to more work (a Task) off the failure path, the run carried on. A Pass that reshapes the
+    // error on its way to the failure path is not carrying on.
+    const previous = event.previousEventId !== undefined ? this.visitOfEvent.get(event.previousEventId) : undefined;
+    if (previous && previous.state !== state && stateKind === 'Task' && !FAILURE_PATH_STATES.has(state)) {
+      for (const f of this.failures) if (f.visit === previous && !f.retried) f.continued = true;
+    }
     const visit: StateVisit = { entryId: event.id!, state, stateKind, depth, enteredAt: at };
     this.visitOfEvent.set(event.id!, visit);
     this.visits.push(visit);

@@ -1,4 +1,5 @@
 import { PassThrough } from 'node:stream';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { createProgressView, plainLine } from '../../cli/progress-view';
 import { RunProgress } from '../../cli/run-progress';
 import { RECORDED_HISTORY, STARTED_AT } from './fixtures/recorded-history';
@@ -96,5 +97,36 @@ describe('the failed state', () => {
     progress.apply(history);
     expect(progress.failures.map((f) => [f.state, f.onFailurePath])).toEqual([['CreateModel', false], ['RecordFailure', true]]);
     expect(progress.failedState).toBe('GateFailed');
+  });
+});
+
+describe('RunProgress: a failure a Catch carries on from', () => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 11, 1, 10, 0, 0, ms));
+  // A callback Task whose States.Timeout is caught into its re-check (WaitForOutput → CheckOutput), then the gate fails.
+  const history: HistoryEvent[] = [
+    { id: 1, previousEventId: 0, timestamp: at(0), type: 'ExecutionStarted', executionStartedEventDetails: {} },
+    { id: 2, previousEventId: 1, timestamp: at(1), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'WaitForOutput' } },
+    { id: 3, previousEventId: 2, timestamp: at(2), type: 'TaskScheduled', taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', region: 'us-east-1', parameters: '{}' } },
+    { id: 4, previousEventId: 3, timestamp: at(3), type: 'TaskTimedOut', taskTimedOutEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', error: 'States.Timeout', cause: 'no callback' } },
+    { id: 5, previousEventId: 4, timestamp: at(4), type: 'TaskStateExited', stateExitedEventDetails: { name: 'WaitForOutput', output: '{}' } },
+    { id: 6, previousEventId: 5, timestamp: at(5), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'CheckOutput' } },
+    { id: 7, previousEventId: 6, timestamp: at(6), type: 'TaskStateExited', stateExitedEventDetails: { name: 'CheckOutput', output: '{}' } },
+    { id: 8, previousEventId: 7, timestamp: at(7), type: 'PassStateEntered', stateEnteredEventDetails: { name: 'GateFailed' } },
+    { id: 9, previousEventId: 8, timestamp: at(8), type: 'PassStateExited', stateExitedEventDetails: { name: 'GateFailed', output: '{}' } },
+    { id: 10, previousEventId: 9, timestamp: at(9), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'Rollback' } },
+  ];
+
+  it('is not where the run went wrong: the timeout is recorded, carried on from, and the gate is the failed state', () => {
+    const progress = new RunProgress();
+    progress.apply(history);
+    expect(progress.failures).toEqual([expect.objectContaining({ state: 'WaitForOutput', error: 'States.Timeout', retried: false, continued: true })]);
+    expect(progress.failedState).toBe('GateFailed');
+  });
+
+  it('a failure caught straight onto the failure path stays the failed state', () => {
+    const progress = new RunProgress();
+    progress.apply([...history.slice(0, 5), { ...history[9], id: 6, previousEventId: 5 }]);
+    expect(progress.failures).toEqual([expect.objectContaining({ state: 'WaitForOutput', continued: false })]);
+    expect(progress.failedState).toBe('WaitForOutput');
   });
 });
