@@ -2,6 +2,7 @@ import { Option } from 'commander';
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 import { sfn } from '../../functions/lib/clients';
 import { addConnectionOptions, connect } from '../aws-connection';
+import { capacityLines, endpointCapacity } from '../endpoint-capacity';
 import { ExitCode, UsageError } from '../cli-errors';
 import { defineCommand, jsonOption, type SetExitCode } from '../command';
 import { readHistory } from '../execution-follower';
@@ -71,9 +72,10 @@ async function status(execution: string | undefined, options: StatusOptions) {
   progress.apply(await readHistory(executionArn));
   const artifactsBucket = await locator.artifactsBucket().catch(() => undefined);
   const report = buildRunReport(described, progress, { artifactsBucket });
+  const capacity = report.endpointName ? await endpointCapacity(report.endpointName) : undefined;
 
   if (output.json) {
-    output.document(reportDocument(report));
+    output.document({ ...reportDocument(report), ...(capacity ? { endpoint: capacity } : {}) });
     return ExitCode.Succeeded;
   }
   for (const line of summaryLines(report, output.resultColor)) output.line(line);
@@ -82,6 +84,7 @@ async function status(execution: string | undefined, options: StatusOptions) {
     output.line(`  ${'now in'.padEnd(14)}${report.currentState} for ${inState}, ${report.polls} poll${report.polls === 1 ? '' : 's'} so far`);
   }
   output.line(`  ${'started'.padEnd(14)}${report.startDate ?? '?'}${report.stopDate ? `  stopped ${report.stopDate}` : ''}`);
+  for (const line of capacity ? capacityLines(capacity) : []) output.line(line);
   output.line();
   const rows = report.states.map((s) => [s.state, String(s.entries), formatDuration(s.totalSeconds * 1000)]);
   for (const line of table(['STATE', 'ENTRIES', 'TIME'], rows)) output.line(`  ${line}`);

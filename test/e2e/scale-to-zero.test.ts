@@ -8,7 +8,10 @@ import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand, G
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { startTestAws, type TestAws } from '../helpers/embedded';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT, startTestAws, type TestAws } from '../helpers/embedded';
 import { echoDeployment, ECHO_FIXTURES, eventually, outcome, runDeployment, uploadEchoFixtures } from '../helpers/scenario';
 
 /**
@@ -38,6 +41,15 @@ afterAll(async () => {
   await t?.stop();
 });
 
+const run = promisify(execFile);
+/** `aep status --json` as a user runs it, a child process against the embedded AWS. */
+async function aepStatus(execution: string) {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' };
+  delete env.AWS_ENDPOINT_URL;
+  const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'cli', 'bin.cjs'), 'status', execution, '--endpoint-url', t.aws.url, '--json'], { env });
+  return JSON.parse(stdout) as { endpoint?: { variants: Array<Record<string, unknown>> } };
+}
+
 const variant = async () => (await t.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }))).ProductionVariants![0];
 const activities = async () =>
   (await scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: NAMESPACE, ResourceId: `endpoint/${ENDPOINT}/variant/AllTraffic` }))).ScalingActivities ?? [];
@@ -47,8 +59,8 @@ test('an autoscaled deployment idles to 0 instances, an async request scales it 
     ...echoDeployment(ENDPOINT),
     autoscaling: { minCapacity: 0, maxCapacity: 2, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 60, scaleOutCooldownSeconds: 60 },
   };
-  const run = await runDeployment(t, 'scale-zero-1', input);
-  expect(outcome(run).status).toBe('SUCCEEDED');
+  const deployed = await runDeployment(t, 'scale-zero-1', input);
+  expect(outcome(deployed).status).toBe('SUCCEEDED');
 
   const targets = await scaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NAMESPACE }));
   expect(targets.ScalableTargets).toEqual([
@@ -60,6 +72,13 @@ test('an autoscaled deployment idles to 0 instances, an async request scales it 
   // Idle: the target tracking's low alarm scales in to the minimum, 0; no model process is left.
   await eventually(async () => expect(await variant()).toMatchObject({ CurrentInstanceCount: 0, DesiredInstanceCount: 0 }), 120_000, 200);
   expect((await activities()).find((a) => a.Description === 'Setting desired instance count to 0.')).toMatchObject({ StatusCode: 'Successful' });
+  const status = await aepStatus('scale-zero-1');
+  expect(status.endpoint?.variants[0]).toMatchObject({
+    variantName: 'AllTraffic',
+    currentInstanceCount: 0,
+    desiredInstanceCount: 0,
+    scaling: { minCapacity: 0, maxCapacity: 2, lastActivity: { description: 'Setting desired instance count to 0.', status: 'Successful' } },
+  });
   const fromZero = `${ENDPOINT}-scale-out-from-zero`;
   expect((await cw.send(new DescribeAlarmsCommand({ AlarmNames: [fromZero] }))).MetricAlarms?.[0]).toMatchObject({ MetricName: 'HasBacklogWithoutCapacity', Namespace: 'AWS/SageMaker' });
 
