@@ -23,6 +23,8 @@ export class Dispatcher {
     private readonly region = process.env.AWS_REGION ?? 'us-east-1',
     /** Rules that make matching calls fail or stall; see local/faults.ts. */
     readonly faults = new FaultInjector(),
+    /** IAM enforcement: authorizes each operation a module resolves (local/iam/authorizer.ts). */
+    private readonly authorizer?: Authorizer,
   ) {
     this.server = createServer((req, res) => void this.route(req, res));
     // Model containers and long polls keep connections open; do not let idle sockets hold shutdown.
@@ -65,6 +67,8 @@ export class Dispatcher {
         return;
       }
       if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+      const authorizer = this.authorizer;
+      if (authorizer) ctx.authorize = (operation, input) => authorizer.authorize(module.name, operation, input, ctx);
       await module.handle(req, res, ctx);
     } catch (error) {
       // Modules render their own errors; this is the last line for a bug, so the server keeps serving.
@@ -82,14 +86,20 @@ export class Dispatcher {
       accountId: LOCAL_ACCOUNT_ID,
       requestId: randomUUID(),
       url,
+      accessKeyId: scope?.accessKeyId,
     };
   }
 }
 
 /** `Credential=AKID/20261125/us-east-1/sagemaker/aws4_request` from the Authorization header or a presigned URL. */
-export function credentialScope(req: IncomingMessage, url: URL): { region: string; service: string } | undefined {
+export function credentialScope(req: IncomingMessage, url: URL): { accessKeyId: string; region: string; service: string } | undefined {
   const header = String(req.headers.authorization ?? '');
   const credential = /Credential=([^,\s]+)/.exec(header)?.[1] ?? url.searchParams.get('X-Amz-Credential') ?? undefined;
   const parts = credential?.split('/');
-  return parts && parts.length >= 5 ? { region: parts[2], service: parts[3] } : undefined;
+  return parts && parts.length >= 5 ? { accessKeyId: parts[0], region: parts[2], service: parts[3] } : undefined;
+}
+
+/** What the dispatcher needs of IAM enforcement. */
+export interface Authorizer {
+  authorize(service: string, operation: string, input: Record<string, unknown>, ctx: RequestContext): Promise<void>;
 }

@@ -11,7 +11,10 @@ import { connectEventWaits } from './event-waits';
 import { createConsoleService } from './console/console-service';
 import { Dispatcher } from './dispatcher';
 import type { FaultInjector } from './faults';
+import { LocalIam } from './iam/local-iam';
+import { createIamService } from './iam/service';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
+import { installRoleCredentials } from './lambda/role-credentials';
 import { stepFunction } from './lambda/step-function';
 import { captureStepLogs, stepLogPath } from './lambda/step-logs';
 import { describeLocalConfig, loadLocalConfig, type LocalConfig } from './local-config';
@@ -56,6 +59,11 @@ export interface EmbeddedAwsOptions {
   log?: (line: string) => void;
   /** Also echo the step handlers' log lines here (`--verbose`: stderr). They always go to `<dataDir>/logs/steps.log`. */
   echoStepLogs?: (line: string) => void;
+  /**
+   * A synthesized template (`cdk.out/AepPipeline.template.json`): IAM is then enforced for the pipeline's own calls
+   * against its roles' policies (local/iam). Default: none, nothing is evaluated.
+   */
+  iamTemplate?: string;
 }
 
 export interface EmbeddedAws {
@@ -80,6 +88,8 @@ export interface EmbeddedAws {
     applicationAutoScaling: ApplicationAutoScalingService;
   };
   faults: FaultInjector;
+  /** The template IAM is enforced from, or undefined when IAM is not enforced. */
+  iamTemplate?: string;
   /** Stops executions, model processes and the server, and restores the process environment. */
   close(): Promise<void>;
 }
@@ -123,13 +133,25 @@ async function startOn(
   log(`local config ${describeLocalConfig(config)}${options.config ? '' : ' (reloaded when it changes)'}`);
   const stopWatchingConfig = options.config ? () => undefined : watchLocalConfig(config, { explicitPath: options.configPath, log });
   const names = pipelineResources(region);
-  const dispatcher = new Dispatcher(region);
+  const functionEnvironment = pipelineFunctionEnvironment(names, options.defaults);
+  const iam: LocalIam = new LocalIam({
+    names,
+    functionEnvironment,
+    templatePath: options.iamTemplate,
+    lookups: { sageMakerTags: (arn) => sagemaker.tagsOf(arn), topicKey: (arn): string | undefined => iam.stack?.topicKeys.get(arn) },
+    log,
+  });
+  // The functions' name prefix is the stack's, which its SageMaker ARN patterns are scoped to.
+  if (iam.stack) functionEnvironment.NAME_PREFIX = iam.stack.namePrefix;
+  const dispatcher = new Dispatcher(region, undefined, iam.enforcement);
+  // Every function runs with its own role's credentials (none without a template), as in AWS Lambda.
+  const lambdaFunction = (arn: string) => stepFunction(arn, undefined, (step) => iam.stepSession(step));
 
   const stepFunctions = new StepFunctionsService({ dataDir, region, warn: log });
   const definition = loadPipelineDefinition(region);
   const runner = new WorkflowRunner({
     definition,
-    functionFor: (arn) => stepFunction(arn),
+    functionFor: lambdaFunction,
     waitScale,
     roleArn: names.stateMachineRoleArn,
     faults: dispatcher.faults,
@@ -147,7 +169,7 @@ async function startOn(
       log,
     }),
   });
-  const invokeFunction = (arn: string, event: unknown) => stepFunction(arn)(event);
+  const invokeFunction = (arn: string, event: unknown) => lambdaFunction(arn)(event);
   const events = createEventBridgeService({ dataDir, region, invokeFunction, faults: dispatcher.faults, log });
   const sagemaker = createSageMakerService({
     dataDir,
@@ -155,7 +177,9 @@ async function startOn(
     config,
     minimumDeploymentMs: (options.simulatedDeploymentSeconds ?? 0) * waitScale * 1000,
     onEndpointStateChange: (record) => events.emit(endpointStateChangeEvent(record)),
+    containerAwsEnvironment: (roleArn) => iam.containerEnvironment(dispatcher.url, region, roleArn),
   });
+  const iamService = createIamService({ dataDir, builtInRoles: () => iam.builtInRoles() });
   const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults, cloudwatch, waitScale });
   const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log } });
@@ -173,7 +197,8 @@ async function startOn(
     .register(cloudwatch)
     .register(events)
     .register(applicationAutoScaling)
-    .register(createStsService())
+    .register(createStsService({ sessions: iam.sessions, role: (arn) => iamService.role(arn) }))
+    .register(iamService)
     .register(s3);
 
   let url: string;
@@ -191,8 +216,9 @@ async function startOn(
     }
     throw error;
   }
-  const restoreEnvironment = installFunctionEnvironment(pipelineFunctionEnvironment(names, options.defaults), url, region);
   const releaseStepLogs = captureStepLogs(dataDir, options.echoStepLogs);
+  const restoreEnvironment = installFunctionEnvironment(functionEnvironment, url, region);
+  const removeRoleCredentials = installRoleCredentials();
 
   await s3.ensureBucket(names.modelsBucket, region);
   await s3.ensureBucket(names.artifactsBucket, region);
@@ -209,12 +235,14 @@ async function startOn(
     names,
     services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch, events, applicationAutoScaling },
     faults: dispatcher.faults,
+    iamTemplate: iam.stack?.source,
     close() {
       closing ??= (async () => {
         // Executions first (they call the other services), then the modules (model processes) and the server.
         await stepFunctions.close();
         await dispatcher.close();
         stopWatchingConfig();
+        removeRoleCredentials();
         restoreEnvironment();
         await releaseStepLogs();
         dataDirLock.release();

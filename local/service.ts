@@ -8,6 +8,13 @@ export interface RequestContext {
   accountId: string;
   requestId: string;
   url: URL;
+  /** The SigV4 access key id the request was signed with: which principal is calling. */
+  accessKeyId?: string;
+  /**
+   * Authorizes the operation the service resolved, with its parsed input (IAM enforcement, local/iam): throws
+   * AccessDenied in the service's shape when the caller's role may not make this call. Absent when nothing is enforced.
+   */
+  authorize?: (operation: string, input: Record<string, unknown>) => Promise<void>;
 }
 
 /**

@@ -6,6 +6,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
+/** A credentials provider as every client's `credentials` setting takes it. */
+export type CredentialsProvider = NonNullable<ConstructorParameters<typeof S3Client>[0]>['credentials'];
+
 /**
  * One factory for every AWS client, so the cloud and the embedded AWS share one code path.
  * The SDK itself honours AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>); the only local concession is
@@ -19,7 +22,22 @@ function cached<T>(name: string, make: () => T): T {
   return cache.get(name) as T;
 }
 
-const common = () => ({ maxAttempts: Number(process.env.AEP_SDK_MAX_ATTEMPTS ?? 3) });
+let hostCredentials: CredentialsProvider | undefined;
+
+/**
+ * Lets a host that runs several functions in one process (the embedded AWS) give every call the credentials of
+ * the function making it. Never set in AWS Lambda, where each function has its own process and its role's
+ * credentials come from the environment through the SDK's default chain.
+ */
+export function useHostCredentials(provider: CredentialsProvider | undefined): void {
+  hostCredentials = provider;
+  cache.clear();
+}
+
+const common = () => ({
+  maxAttempts: Number(process.env.AEP_SDK_MAX_ATTEMPTS ?? 3),
+  ...(hostCredentials === undefined ? {} : { credentials: hostCredentials }),
+});
 
 export const s3 = (): S3Client =>
   cached('s3', () => new S3Client({ ...common(), forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined }));

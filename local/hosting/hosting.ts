@@ -15,6 +15,8 @@ export interface VariantSpec {
   modelName: string;
   image: string;
   modelDataUrl?: string;
+  /** The model's execution role: the container calls AWS with its credentials, as in SageMaker. */
+  executionRoleArn?: string;
   environment: Record<string, string>;
   instanceType: string;
   instanceCount: number;
@@ -42,6 +44,8 @@ export interface HostingOptions {
   dataDir: string;
   config: LocalConfig;
   aws: LocalAwsClients;
+  /** AWS_REGION, AWS_ENDPOINT_URL and the execution role's credentials for a container. */
+  awsEnvironment?: (executionRoleArn: string | undefined) => Record<string, string>;
 }
 
 /**
@@ -192,6 +196,7 @@ export class Hosting {
       cwd: config.baseDir,
       env: {
         ...inheritedEnv(),
+        ...this.options.awsEnvironment?.(variant.executionRoleArn),
         ...image.env,
         ...variant.environment,
         SM_MODEL_DIR: modelDir,

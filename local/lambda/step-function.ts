@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
+import type { RoleSession } from '../iam/sessions';
 import { FUNCTION_NAME_PREFIX } from '../pipeline-resources';
+import { runAsRole } from './role-credentials';
 
 /** Where the step handlers live: functions/<step>/handler.ts, exporting `handler`. */
 export const FUNCTIONS_DIR = join(__dirname, '..', '..', 'functions');
@@ -49,8 +51,13 @@ export function stepOfFunction(functionArnOrName: string): string | undefined {
  * the payload crosses a JSON boundary both ways, the handler gets a Lambda context, and a failure becomes the error
  * and cause Step Functions records. The module is loaded on first invocation, so a missing handler fails the Task
  * with `Runtime.ImportModuleError` as a broken deployment package does in AWS, instead of failing start-up.
+ * With `roleSession`, the handler's AWS calls are signed with its role's credentials (local/lambda/role-credentials.ts).
  */
-export function stepFunction(functionArn: string, load: HandlerLoader = loadStepHandler): LocalFunction {
+export function stepFunction(
+  functionArn: string,
+  load: HandlerLoader = loadStepHandler,
+  roleSession?: (step: string) => RoleSession | undefined,
+): LocalFunction {
   const functionName = functionArn.split(':function:').pop()!;
   const step = stepOfFunction(functionArn);
   let handler: StepHandler | undefined;
@@ -63,7 +70,8 @@ export function stepFunction(functionArn: string, load: HandlerLoader = loadStep
         );
       }
       handler ??= load(step, functionName);
-      const result = await handler(roundTrip(payload), lambdaContext(functionArn, functionName));
+      const run = handler;
+      const result = await runAsRole(roleSession?.(step), () => run(roundTrip(payload), lambdaContext(functionArn, functionName)));
       return roundTrip(result ?? null);
     } catch (error) {
       throw LambdaFunctionError.from(error);

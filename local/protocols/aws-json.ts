@@ -33,6 +33,7 @@ export function jsonService(options: JsonServiceOptions): ServiceModule {
         const op = operations[operation];
         if (!op) throw new AwsError('UnknownOperationException', `Operation ${operation} is not supported by the embedded ${name}`, 400);
         const input = await parseJson(req);
+        await ctx.authorize?.(operation, input);
         const output = (await op(input, ctx)) ?? {};
         sendJson(res, 200, output, jsonVersion, ctx);
       } catch (error) {

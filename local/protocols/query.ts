@@ -56,6 +56,7 @@ export function queryService(options: QueryServiceOptions): ServiceModule {
         if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
         const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
         if (!operation) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+        await ctx.authorize?.(action, params);
         const result = await operation(params, ctx);
         const body =
           (result ? xmlElement(`${action}Result`, result) : '') + xmlElement('ResponseMetadata', { RequestId: ctx.requestId });

@@ -91,6 +91,15 @@ function resolveOperation(req: IncomingMessage, bucket: string, key: string, que
   throw s3Errors.methodNotAllowed(method, 'OBJECT');
 }
 
+/** Whether a key exists (for IAM: a missing key without s3:ListBucket is 403, not 404). */
+function objectExists(store: S3Store, bucket: string, key: string): boolean {
+  try {
+    return key !== '' && store.head(bucket, key) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The embedded S3 (REST-XML, path-style `/bucket/key` or virtual-hosted `bucket.localhost`), speaking S3's wire format
  * to the SDK v3, the AWS CLI and boto3. It claims requests signed for `s3`, virtual-hosted requests, and — being the
@@ -119,7 +128,9 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
       try {
         const { bucket, key } = s3Address(req);
         const call: S3Call = { req, res, ctx, bucket, key, query: ctx.url.searchParams, store, uploads, created };
-        await resolveOperation(req, bucket, key, ctx.url.searchParams)(call);
+        const operation = resolveOperation(req, bucket, key, ctx.url.searchParams);
+        await ctx.authorize?.(operation.name, { bucket, key, query: call.query, headers: req.headers, objectExists: objectExists(store, bucket, key) });
+        await operation(call);
       } catch (error) {
         sendRestXmlError(req, res, error, ctx);
       }

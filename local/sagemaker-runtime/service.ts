@@ -157,6 +157,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
       try {
         const [, rawName, kind] = ROUTE.exec(ctx.url.pathname)!;
         const name = decodeURIComponent(rawName);
+        await ctx.authorize?.(kind === 'invocations' ? 'InvokeEndpoint' : 'InvokeEndpointAsync', { EndpointName: name });
         if (kind === 'invocations') await invoke(name, req, res, ctx);
         else await invokeAsync(name, req, res, ctx);
       } catch (error) {

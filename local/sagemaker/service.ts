@@ -38,6 +38,8 @@ export interface SageMakerServiceOptions {
   minimumDeploymentMs?: number;
   /** Called on every endpoint status change (SageMaker's "SageMaker Endpoint State Change" events). */
   onEndpointStateChange?: (record: Readonly<EndpointRecord>) => void;
+  /** What a model container gets to reach AWS as its execution role (region, credentials, endpoint URL). */
+  containerAwsEnvironment?: (executionRoleArn: string | undefined) => Record<string, string>;
 }
 
 /** The embedded SageMaker: its JSON API plus what the runtime needs to reach the hosted endpoints. */
@@ -46,6 +48,8 @@ export interface SageMakerService extends ServiceModule {
   readonly aws: LocalAwsClients;
   /** The endpoint's record (status, what it serves), or undefined when it does not exist. */
   endpoint(name: string): Readonly<EndpointRecord> | undefined;
+  /** The tags of a model, endpoint config or endpoint by ARN (IAM's aws:ResourceTag), or undefined when it does not exist. */
+  tagsOf(arn: string): readonly Tag[] | undefined;
   /** Resolves once every deployment and deletion in progress has finished. */
   settled(): Promise<void>;
   /** Every endpoint's name (for the metrics SageMaker publishes per endpoint). */
@@ -66,7 +70,7 @@ const key = (name: string) => name.toLowerCase();
 export function createSageMakerService(options: SageMakerServiceOptions): SageMakerService {
   const store = new SageMakerStore(join(options.dataDir, 'sagemaker', 'state.json'));
   const aws = new LocalAwsClients(options.endpointUrl);
-  const hosting = new Hosting({ dataDir: options.dataDir, config: options.config, aws });
+  const hosting = new Hosting({ dataDir: options.dataDir, config: options.config, aws, awsEnvironment: options.containerAwsEnvironment });
   const inFlight = new Set<Promise<void>>();
   const stopWaiting = new Set<() => void>();
   let closing = false;
@@ -99,6 +103,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         modelName: model.ModelName,
         image: container?.Image ?? '',
         modelDataUrl: container?.ModelDataUrl,
+        executionRoleArn: model.ExecutionRoleArn,
         environment: container?.Environment ?? {},
         instanceType: pv.InstanceType ?? DEFAULT_INSTANCE_TYPE,
         instanceCount: pv.InitialInstanceCount ?? 1,
@@ -469,6 +474,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     endpointNames: () => [...store.endpoints.values()].map((e) => e.EndpointName),
     setDesiredInstanceCount: (endpointName: string, variantName: string, count: number, ctx: RequestContext) =>
       changeCapacity(endpointRecord(endpointName, ctx), [{ VariantName: variantName, DesiredInstanceCount: count }], capacity),
+    tagsOf: (arn: string) => store.byArn(arn)?.Tags,
     settled: async () => {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },

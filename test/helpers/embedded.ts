@@ -7,6 +7,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { startEmbeddedAws, type EmbeddedAws } from '../../local/embedded-aws';
 import { parseLocalConfig } from '../../local/local-config';
+import { synthesizedTemplate } from './stack-template';
 
 /** The repository root: aep.local.json's commands resolve from it. */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -28,6 +29,11 @@ export interface TestAwsOptions {
   healthCheckTimeoutSeconds?: number;
   /** Reuse a data dir (restart tests); default a fresh temp dir, removed by stop(). */
   dataDir?: string;
+  /**
+   * IAM enforced from this synthesized template; default the repository's stack (synthesized once and cached,
+   * test/helpers/stack-template.ts), so every pipeline run in the tests is evaluated as in AWS. `false`: not enforced.
+   */
+  iamTemplate?: string | false;
 }
 
 /**
@@ -44,7 +50,8 @@ export async function startTestAws(options: TestAwsOptions = {}): Promise<TestAw
     REPO_ROOT,
     'test config',
   );
-  const aws = await startEmbeddedAws({ port: 0, dataDir, config, waitScale: options.waitScale ?? 0.01, log: () => undefined });
+  const iamTemplate = options.iamTemplate === false ? undefined : (options.iamTemplate ?? synthesizedTemplate());
+  const aws = await startEmbeddedAws({ port: 0, dataDir, config, waitScale: options.waitScale ?? 0.01, log: () => undefined, iamTemplate });
   const common = {
     endpoint: aws.url,
     region: aws.region,
