@@ -1,11 +1,18 @@
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { consoleUrl } from './console/console-service';
 import { untilStopSignal } from './stop-signal';
 import { startEmbeddedAws, type EmbeddedAws, type EmbeddedAwsOptions } from './embedded-aws';
 
-export type LocalUpOptions = Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'> & {
+export interface LocalUpOptions extends Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'> {
   /** Also print the step handlers' log lines on stderr. */
   verbose?: boolean;
-};
+  /** The synthesized template IAM is enforced from; default `cdk.out/AepPipeline.template.json` when it exists; false: never. */
+  iamTemplate?: string | false;
+}
+
+/** Where `npm run synth` (`cdk synth`) writes the stack's template. */
+export const DEFAULT_IAM_TEMPLATE = 'cdk.out/AepPipeline.template.json';
 
 /** Where `aep local up` writes, and what stops it (tests pass their own). */
 export interface LocalUpIo {
@@ -30,13 +37,14 @@ const defaultIo: LocalUpIo = {
 export async function runLocalUp(options: LocalUpOptions = {}, io: LocalUpIo = defaultIo): Promise<number> {
   let aws: EmbeddedAws;
   try {
-    const { verbose, ...start } = options;
-    aws = await startEmbeddedAws({ ...start, log: io.err, echoStepLogs: verbose ? io.err : undefined });
+    const { verbose, iamTemplate: template, ...start } = options;
+    const iamTemplate = template === false ? undefined : (template ?? (existsSync(DEFAULT_IAM_TEMPLATE) ? DEFAULT_IAM_TEMPLATE : undefined));
+    aws = await startEmbeddedAws({ ...start, iamTemplate, log: io.err, echoStepLogs: verbose ? io.err : undefined });
   } catch (error) {
     io.err(`aep local up: ${(error as Error).message}`);
     return 1;
   }
-  for (const line of describeEmbeddedAws(aws)) io.out(line);
+  for (const line of describeEmbeddedAws(aws, options.iamTemplate === false)) io.out(line);
   io.onReady?.(aws);
 
   const signal = await untilStopSignal(io.signals);
@@ -47,8 +55,13 @@ export async function runLocalUp(options: LocalUpOptions = {}, io: LocalUpIo = d
 }
 
 /** What `aep local up` prints once it is listening: the URL, the names, and how to point the tools at it. */
-export function describeEmbeddedAws(aws: EmbeddedAws): string[] {
+export function describeEmbeddedAws(aws: EmbeddedAws, iamDisabled = false): string[] {
   const n = aws.names;
+  const iam = aws.iamTemplate
+    ? `enforced from ${relative(process.cwd(), aws.iamTemplate) || aws.iamTemplate}: the pipeline's calls are evaluated against its roles' policies`
+    : iamDisabled
+      ? 'not enforced (--no-iam)'
+      : `not enforced: no ${DEFAULT_IAM_TEMPLATE} (run \`npm run synth\`, or pass --iam-template FILE)`;
   return [
     `aep embedded AWS listening on ${aws.url} (region ${aws.region})`,
     `  console              ${consoleUrl(aws.url)}  (open it in a browser on this machine)`,
@@ -60,6 +73,7 @@ export function describeEmbeddedAws(aws: EmbeddedAws): string[] {
     `  async success topic  ${n.asyncSuccessTopicArn}`,
     `  async error topic    ${n.asyncErrorTopicArn}`,
     `  deployment events    ${n.deploymentEventsTopicArn}`,
+    `  IAM                  ${iam}`,
     ...(aws.waitScale === 1 ? [] : [`  wait scale           ${aws.waitScale} (pipeline waits and retries × ${aws.waitScale})`]),
     '',
     `Point the AWS CLI, boto3 and the SDKs at it:  export AWS_ENDPOINT_URL=${aws.url}`,
