@@ -1,4 +1,4 @@
-import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import type { Simulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from '../aws-error';
 import { LOCAL_ACCOUNT_ID, type RequestContext } from '../service';
 import type { AuthorizationCheck, AuthorizationLookups, CallAuthorization } from './actions/check';
@@ -79,6 +79,8 @@ export class IamEnforcement {
         contextVariables: { ...requestContext(session, ctx.region), ...check.context },
       },
     } as Simulation;
+    // Loaded on first use: `aep local up` without a template (and every other command) does not pay for it.
+    const { runSimulation } = await import('@cloud-copilot/iam-simulate');
     const response = await runSimulation(simulation, {});
     if (response.resultType === 'error') {
       throw new AwsError('InternalFailure', `IAM evaluation of ${check.action} on ${check.resource} failed: ${JSON.stringify(response.errors)}`, 500);

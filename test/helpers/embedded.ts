@@ -34,6 +34,8 @@ export interface TestAwsOptions {
    * test/helpers/stack-template.ts), so every pipeline run in the tests is evaluated as in AWS. `false`: not enforced.
    */
   iamTemplate?: string | false;
+  /** Images besides aep.local.json's (image URI → command, relative paths from the repository root). */
+  images?: Record<string, { command: string[] }>;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function startTestAws(options: TestAwsOptions = {}): Promise<TestAw
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aep-e2e-'));
   const file = JSON.parse(readFileSync(join(REPO_ROOT, 'aep.local.json'), 'utf8')) as { images?: unknown; frameworks?: unknown };
   const config = parseLocalConfig(
-    { images: file.images, frameworks: file.frameworks, hosting: { healthCheckTimeoutSeconds: options.healthCheckTimeoutSeconds ?? 15, stopGraceSeconds: 2 } },
+    { images: { ...(file.images as object), ...options.images }, frameworks: file.frameworks, hosting: { healthCheckTimeoutSeconds: options.healthCheckTimeoutSeconds ?? 15, stopGraceSeconds: 2 } },
     REPO_ROOT,
     'test config',
   );
