@@ -138,7 +138,11 @@ async function startOn(
     names,
     functionEnvironment,
     templatePath: options.iamTemplate,
-    lookups: { sageMakerTags: (arn) => sagemaker.tagsOf(arn), topicKey: (arn): string | undefined => iam.stack?.topicKeys.get(arn) },
+    lookups: {
+      sageMakerTags: (arn) => sagemaker.tagsOf(arn),
+      taskTokenExecution: (token) => stepFunctions.tokens.executionOf(token),
+      topicKey: (arn): string | undefined => iam.stack?.topicKeys.get(arn),
+    },
     log,
   });
   // The functions' name prefix is the stack's, which its SageMaker ARN patterns are scoped to.

@@ -1,8 +1,17 @@
 import { LOCAL_ACCOUNT_ID } from '../../service';
 import type { CallAuthorization } from './check';
 
-/** Step Functions: executions by executionArn, state machines by stateMachineArn, List* on `*`. */
-export const stepFunctionsAuthorization: CallAuthorization = (operation, input) => {
+/**
+ * Step Functions: executions by executionArn, state machines by stateMachineArn, List* on `*`. SendTask* are listed
+ * without a resource type, but AWS authorizes them on the state machine of the token's execution (its AccessDenied
+ * names `…:stateMachine:<name>`, and CDK's grantTaskResponse scopes them so).
+ */
+export const stepFunctionsAuthorization: CallAuthorization = (operation, input, _ctx, lookups) => {
+  if (operation.startsWith('SendTask')) {
+    const execution = typeof input.taskToken === 'string' ? lookups.taskTokenExecution(input.taskToken) : undefined;
+    const stateMachine = execution?.replace(/:execution:([^:]+):[^:]+$/, ':stateMachine:$1');
+    return [{ action: `states:${operation}`, resource: stateMachine ?? '*' }];
+  }
   const resource = String(input.executionArn ?? input.stateMachineArn ?? '*');
   return [{ action: `states:${operation}`, resource }];
 };
