@@ -140,7 +140,6 @@ async function startOn(
     templatePath: options.iamTemplate,
     lookups: {
       sageMakerTags: (arn) => sagemaker.tagsOf(arn),
-      taskTokenExecution: (token) => stepFunctions.tokens.executionOf(token),
       topicKey: (arn): string | undefined => iam.stack?.topicKeys.get(arn),
     },
     log,

@@ -51,11 +51,6 @@ export class TaskTokens {
     return undefined;
   }
 
-  /** The execution whose open task a token stands for (IAM authorizes SendTask* on its state machine). */
-  executionOf(token: string): string | undefined {
-    return this.open.get(token)?.executionArn;
-  }
-
   /** Opens the task a token stands for; the promise settles when the token is used or the task ends otherwise. */
   await(token: string, executionArn: string, onHeartbeat: () => void = () => undefined): Promise<unknown> {
     this.minted.delete(token);

@@ -19,11 +19,7 @@ const names = pipelineResources('us-east-1');
 const stack = loadStackIam(synthesizedTemplate(), names, pipelineFunctionEnvironment(names));
 const sessions = new SessionRegistry();
 const tags = new Map<string, Array<{ Key: string; Value: string }>>();
-const lookups: AuthorizationLookups = {
-  sageMakerTags: (arn) => tags.get(arn),
-  taskTokenExecution: (token) => (token === 'open-token' ? `${names.stateMachineArn.replace(':stateMachine:', ':execution:')}:run-1` : undefined),
-  topicKey: (arn) => stack.topicKeys.get(arn),
-};
+const lookups: AuthorizationLookups = { sageMakerTags: (arn) => tags.get(arn), topicKey: (arn) => stack.topicKeys.get(arn) };
 const enforcement = new IamEnforcement({ stack, sessions, lookups, log: () => undefined });
 const ctx = { region: 'us-east-1', accountId: '000000000000', requestId: 'r', url: new URL('http://127.0.0.1/') } as RequestContext;
 const PIPELINE_TAG = { Key: 'aep:pipeline', Value: names.pipelineId };
@@ -132,9 +128,7 @@ test('s3:prefix: a listing carries its prefix, so a policy scoped by s3:prefix i
   expect((await local.evaluate(session, role, list('audit/'), ctx))?.reason).toBe(noPolicy('s3:ListBucket'));
 });
 
-test("states:SendTaskSuccess: on the state machine of the token's execution, which only AwaitEvent may resume", async () => {
-  const [check] = stepFunctionsAuthorization('SendTaskSuccess', { taskToken: 'open-token', output: '{}' }, ctx, lookups);
-  expect(check).toEqual({ action: 'states:SendTaskSuccess', resource: names.stateMachineArn });
-  expect(await decide('await-event', [check])).toEqual(['allowed']);
-  expect(await decide('check-output', [check])).toEqual([noPolicy('states:SendTaskSuccess')]);
+test('states:SendTaskSuccess is not evaluated: the reference says wildcard-only, AWS scopes it to the state machine', () => {
+  expect(stepFunctionsAuthorization('SendTaskSuccess', { taskToken: 'AQ…', output: '{}' }, ctx, lookups)).toEqual([]);
+  expect(stepFunctionsAuthorization('DescribeExecution', { executionArn: 'arn:x' }, ctx, lookups)).toEqual([{ action: 'states:DescribeExecution', resource: 'arn:x' }]);
 });

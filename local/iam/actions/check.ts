@@ -14,8 +14,6 @@ export interface AuthorizationCheck {
 export interface AuthorizationLookups {
   /** The tags of a SageMaker resource by ARN, or undefined when it does not exist. */
   sageMakerTags(arn: string): ReadonlyArray<{ Key: string; Value: string }> | undefined;
-  /** The execution a task token belongs to, while its task is open. */
-  taskTokenExecution(token: string): string | undefined;
   /** The ARN of the KMS key that encrypts a topic, if any. */
   topicKey(topicArn: string): string | undefined;
 }

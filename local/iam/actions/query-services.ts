@@ -2,16 +2,13 @@ import { LOCAL_ACCOUNT_ID } from '../../service';
 import type { CallAuthorization } from './check';
 
 /**
- * Step Functions: executions by executionArn, state machines by stateMachineArn, List* on `*`. SendTask* are listed
- * without a resource type, but AWS authorizes them on the state machine of the token's execution (its AccessDenied
- * names `…:stateMachine:<name>`, and CDK's grantTaskResponse scopes them so).
+ * Step Functions: executions by executionArn, state machines by stateMachineArn, List* on `*`. SendTask* are not
+ * evaluated: the Service Authorization Reference (and so iam-simulate) lists them as wildcard-only, while AWS in fact
+ * authorizes them on the state machine of the token's execution (its AccessDenied names `…:stateMachine:<name>`,
+ * and CDK's grantTaskResponse scopes them so) — no evaluation here would be faithful to both.
  */
-export const stepFunctionsAuthorization: CallAuthorization = (operation, input, _ctx, lookups) => {
-  if (operation.startsWith('SendTask')) {
-    const execution = typeof input.taskToken === 'string' ? lookups.taskTokenExecution(input.taskToken) : undefined;
-    const stateMachine = execution?.replace(/:execution:([^:]+):[^:]+$/, ':stateMachine:$1');
-    return [{ action: `states:${operation}`, resource: stateMachine ?? '*' }];
-  }
+export const stepFunctionsAuthorization: CallAuthorization = (operation, input) => {
+  if (operation.startsWith('SendTask')) return [];
   const resource = String(input.executionArn ?? input.stateMachineArn ?? '*');
   return [{ action: `states:${operation}`, resource }];
 };
