@@ -51,11 +51,11 @@ export async function measureAsyncThroughput(options: ThroughputOptions): Promis
     const asynchronous = median(asyncRps);
     return {
       figures: [
-        figure(MEASUREMENT, `direct POST /invocations (${INSTANCES}×${PER_INSTANCE}), median`, direct, 'req/s'),
-        figure(MEASUREMENT, `InvokeEndpointAsync until every output is in S3, median`, asynchronous, 'req/s'),
-        figure(MEASUREMENT, 'async ÷ direct throughput', ratio(asynchronous, direct), '', atLeast(MIN_RATIO)),
-        figure(MEASUREMENT, 'queue-to-output latency p50', percentile(latencies, 50), 'ms'),
-        figure(MEASUREMENT, 'queue-to-output latency p99', percentile(latencies, 99), 'ms'),
+        figure('throughput.direct-rps', MEASUREMENT, `direct POST /invocations (${INSTANCES}×${PER_INSTANCE}), median`, direct, 'req/s'),
+        figure('throughput.async-rps', MEASUREMENT, `InvokeEndpointAsync until every output is in S3, median`, asynchronous, 'req/s'),
+        figure('throughput.ratio', MEASUREMENT, 'async ÷ direct throughput', ratio(asynchronous, direct), '', atLeast(MIN_RATIO)),
+        figure('throughput.latency-p50-ms', MEASUREMENT, 'queue-to-output latency p50', percentile(latencies, 50), 'ms'),
+        figure('throughput.latency-p99-ms', MEASUREMENT, 'queue-to-output latency p99', percentile(latencies, 99), 'ms'),
       ],
       details: { requests: options.requests, rounds: options.rounds, clientConcurrency: CLIENT_CONCURRENCY, payloadBytes: PAYLOAD.length, directRps, asyncRps },
     };

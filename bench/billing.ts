@@ -2,13 +2,14 @@
 export interface BilledEvent {
   type?: string;
   stateEnteredEventDetails?: { name?: string };
+  taskScheduledEventDetails?: { resourceType?: string };
 }
 
 /** What one execution costs in the units AWS bills a Standard workflow and its Lambda steps by. */
 export interface ExecutionBill {
   /** Every state entered (Task, Choice, Wait, Pass, Map, Succeed, Fail; inside Map iterations too), plus retries. */
   stateTransitions: number;
-  /** Lambda invocations: every LambdaFunctionScheduled, retries included. */
+  /** Lambda invocations: every LambdaFunctionScheduled and every callback Task that invokes a Lambda, retries included. */
   lambdaInvocations: number;
   /** Attempts beyond the first of a Task: AWS counts each retry as a state transition. */
   retries: number;
@@ -33,7 +34,7 @@ export function billExecution(events: readonly BilledEvent[]): ExecutionBill {
       if (type === 'TaskStateEntered') taskEntries++;
       const name = event.stateEnteredEventDetails?.name ?? '(unnamed)';
       entriesByState[name] = (entriesByState[name] ?? 0) + 1;
-    } else if (type === 'LambdaFunctionScheduled') {
+    } else if (type === 'LambdaFunctionScheduled' || (type === 'TaskScheduled' && event.taskScheduledEventDetails?.resourceType === 'lambda')) {
       lambdaInvocations++;
     }
   }

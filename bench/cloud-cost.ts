@@ -1,113 +1,171 @@
-import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeEndpointCommand, DescribeEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
-import { BUILT_IN_DEFAULTS } from '../functions/lib/deployment-input';
+import { DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import type { ExecutionInput } from '../functions/lib/deployment-input';
 import { READINESS_POLL_MAX_FACTOR } from '../functions/lib/poll-schedule';
-import { parseS3Uri } from '../functions/lib/s3-uri';
 import type { HistoryEventOutput } from '../local/stepfunctions/history';
 import { startBenchAws, type BenchAws } from './bench-aws';
-import { billExecution } from './billing';
-import { uploadExample } from './example-fixtures';
-import { atMost, figure, type MeasurementResult } from './figures';
+import { billExecution, type ExecutionBill } from './billing';
+import { uploadExample, type ExampleV1 } from './example-fixtures';
+import { atMost, figure, type Figure, type MeasurementResult } from './figures';
 import { modelPollLoop } from './poll-model';
+import { deploymentPrice, CI_RUNNER_POLLING_USD } from './prices';
 import { runPipeline } from './pipeline-run';
+import { median } from './stats';
 
 const MEASUREMENT = 'cloud-cost';
-const MAX_TRANSITIONS = 60;
-const ENDPOINT = 'bench-cost';
-/** The scenario: SageMaker takes 6 minutes to create the endpoint, the model 60 seconds to answer. */
-const ENDPOINT_CREATION_SECONDS = 360;
-const OUTPUT_SECONDS = 60;
-const ENDPOINT_LOOP = ['DescribeEndpoint', 'EndpointReady?', 'WaitEndpointPoll'];
-const OUTPUT_LOOP = ['CheckOutput', 'OutputReady?', 'WaitOutputPoll'];
+/** The issue's ordinary deployment: SageMaker takes 8 minutes to create the endpoint, the model 2 minutes to answer. */
+const ENDPOINT_CREATION_SECONDS = 480;
+const OUTPUT_SECONDS = 120;
+const SCENARIOS = [
+  { id: 'realistic', cases: 3, goal: atMost(40) },
+  { id: 'one-case', cases: 1 },
+] as const;
+/**
+ * What AWS adds to the local event path, an assumption (not measured here): EventBridge or SNS delivery to Lambda and
+ * a cold AwaitEvent (its bundled import measures ~0.1–0.2 s in lambda-cold-start), rounded up generously.
+ */
+const AWS_EVENT_DELIVERY_SECONDS = 2;
+
+/**
+ * How a release strategy is asked for in the execution input. The default (in-place: update, then test) needs
+ * nothing; another strategy adds its entry here and is measured like the default, its ids suffixed with its name.
+ */
+export const STRATEGY_INPUT: Record<string, Partial<ExecutionInput>> = { 'in-place': {} };
+const DEFAULT_STRATEGY = 'in-place';
 
 export interface CloudCostOptions {
-  /** Simulated time × this; 0.02 runs the 7-minute deployment in about 9 s. */
+  /** Simulated time × this; 0.02 runs the 8-minute endpoint creation in about 10 s. */
   waitScale: number;
   log: (line: string) => void;
+  strategies?: string[];
 }
 
 /**
- * One successful deployment under the default poll settings, with SageMaker taking 6 minutes to create the
- * endpoint (simulatedDeploymentSeconds) and the echo container 60 s to answer (AEP_FAULT=slow), all scaled by
- * waitScale. Counted from the execution history as AWS bills it. Detection delays are in unscaled seconds:
- * from the moment the endpoint was InService (the output written) to the poll that saw it.
+ * Successful deployments under the default settings, with SageMaker taking 8 minutes to create the endpoint
+ * (simulatedDeploymentSeconds) and the echo container 2 minutes to answer (AEP_FAULT=slow), scaled by waitScale —
+ * for 3 smoke cases (the realistic scenario) and for one, per release strategy. Transitions and Lambda invocations
+ * are counted from the history as AWS bills them, plus AwaitEvent's invocations by events (the deliveries the
+ * embedded EventBridge and SNS made for the run). Detection is real time (events are not scaled): from the endpoint
+ * InService / the output notification to the wait's exit, plus AWS's delivery (assumed above).
  */
 export async function measureCloudCost(options: CloudCostOptions): Promise<MeasurementResult> {
   const scale = options.waitScale;
   const bench = await startBenchAws({ waitScale: scale, simulatedDeploymentSeconds: ENDPOINT_CREATION_SECONDS });
   try {
     const example = await uploadExample(bench.clients.s3, options.log);
-    const baselineKey = 'bench-cost/baseline.json';
-    // The echo container answers with its input: the payload is its own baseline.
-    await bench.clients.s3.send(new PutObjectCommand({ Bucket: bench.aws.names.modelsBucket, Key: baselineKey, Body: example.payload }));
-    const run = await runPipeline(bench, 'bench-cost', {
-      modelDataUrl: example.modelDataUrl,
-      endpointName: ENDPOINT,
-      image: 'local/echo:latest',
-      environment: { AEP_FAULT: `slow:${Math.round(OUTPUT_SECONDS * scale * 1000)}` },
-      smokeTests: [
-        {
-          name: 'echo-60s',
-          payloadUri: example.smokeCase.payloadUri,
-          contentType: 'application/json',
-          baseline: { uri: `s3://${bench.aws.names.modelsBucket}/${baselineKey}` },
-          compare: { mode: 'exact' },
-        },
-      ],
-    });
-    const bill = billExecution(run.history);
-    const toAwsSeconds = (ms: number) => ms / 1000 / scale;
-    const endpointDelay = toAwsSeconds(lastExit(run.history, 'DescribeEndpoint') - (await endpointReadyAt(bench)));
-    const outputDelay = toAwsSeconds(lastExit(run.history, 'CheckOutput') - (await outputWrittenAt(bench)));
-
-    // The same deployment on an ideal clock, with fixed intervals and with the adaptive schedule in use.
-    const loopEntries = [...ENDPOINT_LOOP, ...OUTPUT_LOOP].reduce((n, s) => n + (bill.entriesByState[s] ?? 0), 0);
-    const fixedPart = bill.stateTransitions - loopEntries;
-    const model = (maxFactor: number) => {
-      const endpoint = modelPollLoop(ENDPOINT_CREATION_SECONDS, BUILT_IN_DEFAULTS.poll.endpointSeconds, maxFactor);
-      const output = modelPollLoop(OUTPUT_SECONDS, BUILT_IN_DEFAULTS.poll.outputSeconds, maxFactor);
-      return { stateTransitions: fixedPart + endpoint.stateTransitions + output.stateTransitions, endpoint, output };
-    };
-    const fixed = model(1);
-    const adaptive = model(READINESS_POLL_MAX_FACTOR);
-    return {
-      figures: [
-        figure(MEASUREMENT, 'state transitions per deployment (6 min endpoint, 60 s output)', bill.stateTransitions, '', atMost(MAX_TRANSITIONS)),
-        figure(MEASUREMENT, 'Lambda invocations per deployment', bill.lambdaInvocations, ''),
-        figure(MEASUREMENT, 'endpoint InService → detected', endpointDelay, 's'),
-        figure(MEASUREMENT, 'output written → detected', outputDelay, 's'),
-        figure(MEASUREMENT, 'modeled transitions, fixed 30 s / 10 s polls', fixed.stateTransitions, ''),
-        figure(MEASUREMENT, `modeled transitions, adaptive polls (≤ ${READINESS_POLL_MAX_FACTOR}× base)`, adaptive.stateTransitions, ''),
-      ],
-      details: {
-        waitScale: scale,
-        scenario: { endpointCreationSeconds: ENDPOINT_CREATION_SECONDS, outputSeconds: OUTPUT_SECONDS, poll: BUILT_IN_DEFAULTS.poll },
-        measured: { ...bill, endpointDetectionDelaySeconds: endpointDelay, outputDetectionDelaySeconds: outputDelay },
-        modeled: { fixedStatesOutsidePollLoops: fixedPart, fixedIntervals: fixed, adaptive: { maxFactor: READINESS_POLL_MAX_FACTOR, ...adaptive } },
-      },
-    };
+    const figures: Figure[] = [];
+    const details: Record<string, unknown> = { waitScale: scale, endpointCreationSeconds: ENDPOINT_CREATION_SECONDS, outputSeconds: OUTPUT_SECONDS, awsEventDeliverySecondsAssumed: AWS_EVENT_DELIVERY_SECONDS };
+    for (const strategy of options.strategies ?? Object.keys(STRATEGY_INPUT)) {
+      const suffix = strategy === DEFAULT_STRATEGY ? '' : `.${strategy}`;
+      for (const scenario of SCENARIOS) {
+        const endpointName = `bench-cost-${scenario.id}-${strategy}`;
+        const deliveriesBefore = bench.aws.services.events.deliveries().length;
+        const notificationsBefore = asyncNotifications(bench).length;
+        const run = await runPipeline(bench, endpointName, deployment(example, endpointName, scenario.cases, scale, strategy));
+        const bill = billExecution(run.history);
+        const eventInvocations =
+          bench.aws.services.events.deliveries().slice(deliveriesBefore).filter((d) => d.resources.some((r) => r.endsWith(`/${endpointName}`))).length +
+          asyncNotifications(bench).slice(notificationsBefore).length;
+        const lambdaInvocations = bill.lambdaInvocations + eventInvocations;
+        const price = deploymentPrice({ transitions: bill.stateTransitions, lambdaInvocations, lambdaMs: lambdaMsMedian(run.history), historyBytes: historyBytes(run.history) });
+        const label = `${scenario.cases} case${scenario.cases > 1 ? 's' : ''}, ${strategy}`;
+        figures.push(
+          figure(`transitions.${scenario.id}${suffix}`, MEASUREMENT, `state transitions per deployment (8 min endpoint, 2 min output, ${label})`, bill.stateTransitions, '', 'goal' in scenario ? scenario.goal : undefined),
+          figure(`lambda-invocations.${scenario.id}${suffix}`, MEASUREMENT, `Lambda invocations per deployment (${label}; ${eventInvocations} by events)`, lambdaInvocations, ''),
+          figure(`cost.${scenario.id}${suffix}.usd-per-1000`, MEASUREMENT, `cost of 1,000 deployments at us-east-1 prices (${label})`, price.totalUsd * 1000, 'USD'),
+        );
+        if (scenario.id === 'realistic') {
+          const endpointDetected = (await exitOf(run.history, 'WaitForEndpoint')) - (await endpointReadyAt(bench, endpointName));
+          const outputs = exitsOf(run.history, 'WaitForOutput');
+          const outputDetected = median(outputs.map((exit, i) => exit - notificationTimes(bench, notificationsBefore)[i]));
+          figures.push(
+            figure(`detection.endpoint-seconds${suffix}`, MEASUREMENT, 'endpoint InService → wait resumed (local, real time) + AWS event delivery (assumed)', endpointDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
+            figure(`detection.output-seconds${suffix}`, MEASUREMENT, 'output notification → wait resumed (median, local) + AWS delivery (assumed)', outputDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
+          );
+          details[`${scenario.id}${suffix}`] = { bill, eventInvocations, price, endpointDetectedLocalMs: endpointDetected, outputDetectedLocalMs: outputDetected, wallMs: run.wallMs };
+        } else {
+          details[`${scenario.id}${suffix}`] = { bill, eventInvocations, price, wallMs: run.wallMs };
+        }
+      }
+    }
+    // The polling design this replaced, on an ideal clock: 30 s / 10 s polls growing to 1.5×, 3 cases.
+    const polling = pollingModel(3);
+    figures.push(
+      figure('transitions.realistic.polling-model', MEASUREMENT, 'the former poll loops, modelled (30 s / 10 s polls, 3 cases)', polling.transitions, ''),
+      figure('cost.ci-runner-polling.usd-per-1000', MEASUREMENT, '1,000 CI jobs polling 10 minutes each instead (GitHub-hosted Linux, 2 vCPU)', CI_RUNNER_POLLING_USD * 1000, 'USD'),
+    );
+    details.pollingModel = polling;
+    return { figures, details };
   } finally {
     await bench.stop();
   }
 }
 
-function lastExit(history: readonly HistoryEventOutput[], state: string): number {
-  const exits = history.filter((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === state);
-  if (exits.length === 0) throw new Error(`the history has no exit of ${state}`);
-  return exits[exits.length - 1].timestamp.getTime();
+function deployment(example: ExampleV1, endpointName: string, cases: number, scale: number, strategy: string): ExecutionInput {
+  return {
+    modelDataUrl: example.modelDataUrl,
+    endpointName,
+    image: 'local/echo:latest',
+    environment: { AEP_FAULT: `slow:${Math.round(OUTPUT_SECONDS * scale * 1000)}` },
+    smokeTests: Array.from({ length: cases }, (_, i) => ({
+      name: `echo-${i}`,
+      payloadUri: example.smokeCase.payloadUri,
+      contentType: 'application/json',
+      // The echo container answers with its input: the payload is its own baseline.
+      baseline: { uri: example.smokeCase.payloadUri },
+      compare: { mode: 'exact' as const },
+    })),
+    ...STRATEGY_INPUT[strategy],
+  } as ExecutionInput;
 }
 
-async function endpointReadyAt(bench: BenchAws): Promise<number> {
-  const endpoint = await bench.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+/** ValidateInput … DeployEndpoint, the Map, Verdict?, Finalize, Succeed, plus the loops: what the polling ASL cost. */
+function pollingModel(cases: number) {
+  const endpoint = modelPollLoop(ENDPOINT_CREATION_SECONDS, 30, READINESS_POLL_MAX_FACTOR);
+  const output = modelPollLoop(OUTPUT_SECONDS, 10, READINESS_POLL_MAX_FACTOR);
+  const fixed = 6 + 1 + 1 + 3 + cases * 4; // up to DeployEndpoint, WaitForEndpoint (Pass), Map, Verdict?/Finalize/Succeed; per case SmokeInvoke, WaitForOutput (Pass), CompareToBaseline, iteration
+  return { transitions: fixed + endpoint.stateTransitions + cases * output.stateTransitions, lambdaInvocations: 9 + endpoint.polls + cases * (2 + output.polls), endpoint, output };
+}
+
+function asyncNotifications(bench: BenchAws) {
+  return [...bench.aws.services.sns.messages(bench.aws.names.asyncSuccessTopicArn), ...bench.aws.services.sns.messages(bench.aws.names.asyncErrorTopicArn)];
+}
+
+function notificationTimes(bench: BenchAws, since: number): number[] {
+  return asyncNotifications(bench).slice(since).map((m) => Date.parse(m.timestamp)).sort((a, b) => a - b);
+}
+
+function exitsOf(history: readonly HistoryEventOutput[], state: string): number[] {
+  return history.filter((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === state).map((e) => e.timestamp.getTime()).sort((a, b) => a - b);
+}
+
+async function exitOf(history: readonly HistoryEventOutput[], state: string): Promise<number> {
+  const exits = exitsOf(history, state);
+  if (exits.length === 0) throw new Error(`the history has no exit of ${state}`);
+  return exits[exits.length - 1];
+}
+
+async function endpointReadyAt(bench: BenchAws, endpointName: string): Promise<number> {
+  const endpoint = await bench.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
   return endpoint.LastModifiedTime!.getTime();
 }
 
-async function outputWrittenAt(bench: BenchAws): Promise<number> {
-  const endpoint = await bench.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
-  const config = await bench.clients.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpoint.EndpointConfigName }));
-  const output = parseS3Uri(config.AsyncInferenceConfig!.OutputConfig!.S3OutputPath!)!;
-  const listed = await bench.clients.s3.send(new ListObjectsV2Command({ Bucket: output.bucket, Prefix: output.key }));
-  const outputs = listed.Contents ?? [];
-  if (outputs.length !== 1) throw new Error(`expected one async output under ${output.key}, found ${outputs.length}`);
-  return outputs[0].LastModified!.getTime();
+/** Median run time of the Lambda Tasks in the history (scheduled → succeeded), as a stand-in for billed duration. */
+function lambdaMsMedian(history: readonly HistoryEventOutput[]): number {
+  const spans: number[] = [];
+  let started: number | undefined;
+  for (const e of history) {
+    if (e.type === 'LambdaFunctionStarted') started = e.timestamp.getTime();
+    if ((e.type === 'LambdaFunctionSucceeded' || e.type === 'LambdaFunctionFailed') && started !== undefined) {
+      spans.push(e.timestamp.getTime() - started);
+      started = undefined;
+    }
+  }
+  return spans.length > 0 ? median(spans) : 0;
 }
+
+/** The execution history as JSON: what the state machine's log group (level ALL, with data) ingests, roughly. */
+function historyBytes(history: readonly HistoryEventOutput[]): number {
+  return history.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0);
+}
+
+export type { ExecutionBill };

@@ -68,10 +68,10 @@ export async function measureColdStart(options: ColdStartOptions): Promise<Measu
     const note = missing.length ? `not measured (no handler yet): ${missing.join(', ')}` : undefined;
     return {
       figures: [
-        figure(MEASUREMENT, `largest bundle (${largest.function})`, largest.bundleKiB, 'KiB', atMost(MAX_BUNDLE_KIB), note),
-        figure(MEASUREMENT, 'median bundled import, median over functions', median(perFunction.map((f) => f.bundledImportMs)), 'ms'),
-        figure(MEASUREMENT, 'median unbundled import (tsx), median over functions', median(perFunction.map((f) => f.unbundledImportMs)), 'ms'),
-        figure(MEASUREMENT, `worst import-time ratio bundled/unbundled (${worst.function})`, worst.importRatio, '', atMost(MAX_IMPORT_RATIO)),
+        figure('cold-start.largest-bundle-kib', MEASUREMENT, `largest bundle (${largest.function})`, largest.bundleKiB, 'KiB', atMost(MAX_BUNDLE_KIB), note),
+        figure('cold-start.bundled-import-ms', MEASUREMENT, 'median bundled import, median over functions', median(perFunction.map((f) => f.bundledImportMs)), 'ms'),
+        figure('cold-start.unbundled-import-ms', MEASUREMENT, 'median unbundled import (tsx), median over functions', median(perFunction.map((f) => f.unbundledImportMs)), 'ms'),
+        figure('cold-start.import-ratio', MEASUREMENT, `worst import-time ratio bundled/unbundled (${worst.function})`, worst.importRatio, '', atMost(MAX_IMPORT_RATIO)),
       ],
       details: { runsPerVariant: options.runs, functions: perFunction, notMeasured: missing },
     };

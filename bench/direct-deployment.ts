@@ -2,10 +2,12 @@ import { GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand } from 
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { compareDocuments } from '../functions/compare-to-baseline/compare';
-import { BUILT_IN_DEFAULTS } from '../functions/lib/deployment-input';
 import { parseS3Uri } from '../functions/lib/s3-uri';
 import type { BenchAws } from './bench-aws';
 import type { ExampleV1 } from './example-fixtures';
+
+/** How often the direct script re-checks the endpoint and the output: a tight loop, so it never waits long. */
+export const DIRECT_POLL_MS = 25;
 
 export class DirectDeploymentFailed extends Error {
   override readonly name = 'DirectDeploymentFailed';
@@ -15,12 +17,12 @@ export class DirectDeploymentFailed extends Error {
  * The least a script must do to deploy the same model and smoke-test it the same way, with the SDK and no
  * orchestration: CreateModel, CreateEndpointConfig (async), CreateEndpoint, DescribeEndpoint until InService,
  * upload the payload, InvokeEndpointAsync, HeadObject until the output exists, read it and the baseline, compare.
- * It polls at the pipeline's default intervals scaled like the pipeline's Waits. Returns the wall time in ms.
+ * It polls every DIRECT_POLL_MS, as tightly as a script reasonably would (the pipeline waits for events instead).
+ * Returns the wall time in ms.
  */
 export async function deployDirectly(bench: BenchAws, endpointName: string, example: ExampleV1): Promise<number> {
   const { sagemaker, sagemakerRuntime, s3 } = bench.clients;
   const { artifactsBucket, sagemakerRoleArn } = bench.aws.names;
-  const scale = bench.aws.waitScale;
   const prefix = `bench-direct/${endpointName}`;
   const started = performance.now();
 
@@ -46,7 +48,7 @@ export async function deployDirectly(bench: BenchAws, endpointName: string, exam
     const { EndpointStatus, FailureReason } = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
     if (EndpointStatus === 'InService') break;
     if (EndpointStatus !== 'Creating') throw new DirectDeploymentFailed(`${endpointName} is ${EndpointStatus}: ${FailureReason}`);
-    await sleep(BUILT_IN_DEFAULTS.poll.endpointSeconds * scale * 1000);
+    await sleep(DIRECT_POLL_MS);
   }
 
   const inputKey = `${prefix}/input/${example.smokeCase.name}.json`;
@@ -61,7 +63,7 @@ export async function deployDirectly(bench: BenchAws, endpointName: string, exam
   );
   const output = parseS3Uri(OutputLocation ?? '');
   if (!output) throw new DirectDeploymentFailed(`InvokeEndpointAsync returned no usable OutputLocation (${OutputLocation})`);
-  while (!(await exists(bench, output.bucket, output.key))) await sleep(BUILT_IN_DEFAULTS.poll.outputSeconds * scale * 1000);
+  while (!(await exists(bench, output.bucket, output.key))) await sleep(DIRECT_POLL_MS);
 
   const outputText = await read(bench, output.bucket, output.key);
   if (!('uri' in example.smokeCase.baseline)) throw new DirectDeploymentFailed('the bench smoke case must have an S3 baseline');

@@ -8,6 +8,8 @@ export interface Goal {
 
 /** One reported number: what it is, its value, and — when it has one — its goal and whether this run met it. */
 export interface Figure {
+  /** Stable name of the figure (`overhead.ratio`): what results.json readers and the README key on. */
+  id: string;
   /** The measurement it belongs to (e.g. "orchestration-overhead"). */
   measurement: string;
   name: string;
@@ -24,9 +26,10 @@ export interface MeasurementResult {
   details: Record<string, unknown>;
 }
 
-export function figure(measurement: string, name: string, value: number, unit: string, goal?: Goal, note?: string): Figure {
+export function figure(id: string, measurement: string, name: string, value: number, unit: string, goal?: Goal, note?: string): Figure {
   const rounded = round(value);
   return {
+    id,
     measurement,
     name,
     value: rounded,

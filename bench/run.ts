@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Figure, MeasurementResult } from './figures';
 import { formatTable } from './table';
@@ -18,7 +18,10 @@ const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
   'orchestration-overhead': async () =>
     (await import('./orchestration-overhead')).measureOrchestrationOverhead({ runs: 5, waitScale: 0.001, log }),
   'async-throughput': async () => (await import('./async-throughput')).measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
+  'async-roundtrip': async () => (await import('./async-roundtrip')).measureAsyncRoundTrip({ requests: 200, rounds: 3, log }),
   scale: async () => (await import('./scale')).measureScale({ pipelines: 20, waitScale: 0.01, log }),
+  'local-cli': async () => (await import('./local-cli')).measureLocalCli({ runs: 3, log }),
+  'npm-test': async () => (await import('./npm-test')).measureNpmTest({ log }),
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model,
     loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
+    freeMemoryMiB: Math.round(freemem() / 2 ** 20),
   };
   const figures: Figure[] = [];
   const measurements: Record<string, unknown> = {};
@@ -46,15 +50,18 @@ async function main(argv: string[]): Promise<number> {
   for (const name of selected) {
     log(`${name}…`);
     const t0 = Date.now();
+    // The machine is shared: the load around each measurement is part of its result.
+    const load = () => loadavg().map((l) => Math.round(l * 100) / 100);
+    const loadBefore = load();
     try {
       const result = await MEASUREMENTS[name]();
       figures.push(...result.figures);
-      measurements[name] = { ok: true, seconds: (Date.now() - t0) / 1000, details: result.details };
+      measurements[name] = { ok: true, seconds: (Date.now() - t0) / 1000, load: { before: loadBefore, after: load() }, details: result.details };
       log(`${name}: done in ${Math.round((Date.now() - t0) / 1000)} s`);
     } catch (error) {
       failed = true;
       const e = error as Error;
-      measurements[name] = { ok: false, seconds: (Date.now() - t0) / 1000, error: `${e.name}: ${e.message}` };
+      measurements[name] = { ok: false, seconds: (Date.now() - t0) / 1000, load: { before: loadBefore, after: load() }, error: `${e.name}: ${e.message}` };
       log(`${name}: FAILED: ${e.stack ?? e.message}`);
     }
   }

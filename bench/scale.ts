@@ -35,9 +35,10 @@ export async function measureScale(options: ScaleOptions): Promise<MeasurementRe
     const slowest = Math.max(...outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.wallMs / 1000] : [])));
     return {
       figures: [
-        figure(MEASUREMENT, `pipelines succeeded of ${options.pipelines} started at once`, succeeded, '', atLeast(options.pipelines)),
-        figure(MEASUREMENT, 'wall time until the last one ended', wallSeconds, 's'),
+        figure('scale.succeeded', MEASUREMENT, `pipelines succeeded of ${options.pipelines} started at once`, succeeded, '', atLeast(options.pipelines)),
+        figure('scale.wall-seconds', MEASUREMENT, 'wall time until the last one ended', wallSeconds, 's'),
         figure(
+          'scale.peak-rss-mib',
           MEASUREMENT,
           peak.includesChildren ? 'peak RSS incl. model servers' : 'peak RSS (this process only)',
           peak.peakBytes / 2 ** 20,

@@ -1,11 +1,11 @@
 import type { Figure } from './figures';
 
-const HEADER = ['Measurement', 'Figure', 'Value', 'Goal', 'Met'];
+const HEADER = ['Id', 'Figure', 'Value', 'Goal', 'Met'];
 
 /** The figures as a Markdown table (it reads as plain text in a terminal and renders in the README). */
 export function formatTable(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [
-    f.measurement,
+    f.id,
     f.name,
     `${formatNumber(f.value)}${f.unit ? ` ${f.unit}` : ''}`,
     f.goal ? `${f.goal.comparison === '<=' ? '≤' : '≥'} ${formatNumber(f.goal.target)}${f.unit ? ` ${f.unit}` : ''}` : '',

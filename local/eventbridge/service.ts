@@ -24,6 +24,8 @@ export interface BusEvent {
 export interface EventBridgeService extends ServiceModule {
   /** Puts an event of an AWS service (`aws.sagemaker`) on the default bus, as the service itself does. */
   emit(event: Omit<BusEvent, 'version' | 'id' | 'account' | 'time' | 'region'>): void;
+  /** Events delivered to targets so far (the latest 1000): what benchmarks count as target invocations. */
+  deliveries(): ReadonlyArray<{ rule: string; target: string; detailType: string; resources: string[] }>;
   /** PutRule + PutTargets in one, in-process (the pipeline's own rule, at start-up). */
   putRule(name: string, eventPattern: string, targets: Rule['targets']): void;
 }
@@ -91,6 +93,7 @@ export function createEventBridgeService(options: EventBridgeOptions): EventBrid
     writeFileSync(file, JSON.stringify([...rules.values()]));
   };
   const log = options.log ?? (() => undefined);
+  const delivered: { rule: string; target: string; detailType: string; resources: string[] }[] = [];
   const ruleArn = (name: string) => `arn:aws:events:${options.region}:${LOCAL_ACCOUNT_ID}:rule/${name}`;
 
   const rule = (name: string | undefined, bus: string | undefined): Rule => {
@@ -110,6 +113,8 @@ export function createEventBridgeService(options: EventBridgeOptions): EventBrid
           continue;
         }
         const payload = target.Input === undefined ? event : (JSON.parse(target.Input) as BusEvent);
+        delivered.push({ rule: r.Name, target: target.Arn, detailType: event['detail-type'], resources: event.resources });
+        if (delivered.length > 1000) delivered.shift();
         setImmediate(() => {
           options.invokeFunction(target.Arn, payload).catch((error: Error) => log(`events: target ${target.Arn} of rule ${r.Name} failed: ${error.message}`));
         });
@@ -222,6 +227,7 @@ export function createEventBridgeService(options: EventBridgeOptions): EventBrid
 
   return {
     ...module,
+    deliveries: () => delivered,
     putRule(name, eventPattern, targets) {
       parsePattern(eventPattern);
       rules.set(name, { Name: name, Arn: ruleArn(name), EventPattern: eventPattern, State: 'ENABLED', targets });

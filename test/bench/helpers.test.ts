@@ -27,24 +27,24 @@ describe('stats', () => {
 
 describe('figures and table', () => {
   test('a goal is met or not, at the boundary included', () => {
-    expect(figure('m', 'ratio', 1.25, '', atMost(1.25)).met).toBe(true);
-    expect(figure('m', 'ratio', 1.2501, '', atMost(1.25)).met).toBe(false);
-    expect(figure('m', 'throughput ratio', 0.49, '', atLeast(0.5)).met).toBe(false);
-    expect(figure('m', 'p50', 12.3456, 'ms')).toEqual({ measurement: 'm', name: 'p50', value: 12.346, unit: 'ms' });
+    expect(figure('x.ratio', 'm', 'ratio', 1.25, '', atMost(1.25)).met).toBe(true);
+    expect(figure('x.ratio', 'm', 'ratio', 1.2501, '', atMost(1.25)).met).toBe(false);
+    expect(figure('x.throughput', 'm', 'throughput ratio', 0.49, '', atLeast(0.5)).met).toBe(false);
+    expect(figure('x.p50', 'm', 'p50', 12.3456, 'ms')).toEqual({ id: 'x.p50', measurement: 'm', name: 'p50', value: 12.346, unit: 'ms' });
   });
 
   test('the table aligns columns and shows goals and verdicts', () => {
     const table = formatTable([
-      figure('throughput', 'async ÷ direct', 0.61, '', atLeast(0.5)),
-      figure('cloud-cost', 'state transitions', 75, '', atMost(60)),
-      figure('scale', 'peak RSS', 1234.5, 'MiB'),
+      figure('async.ratio', 'throughput', 'async ÷ direct', 0.61, '', atLeast(0.5)),
+      figure('transitions.x', 'cloud-cost', 'state transitions', 75, '', atMost(60)),
+      figure('scale.rss', 'scale', 'peak RSS', 1234.5, 'MiB'),
     ]);
     expect(table.split('\n')).toEqual([
-      '| Measurement | Figure            | Value       | Goal  | Met     |',
-      '|-------------|-------------------|-------------|-------|---------|',
-      '| throughput  | async ÷ direct    | 0.61        | ≥ 0.5 | met     |',
-      '| cloud-cost  | state transitions | 75          | ≤ 60  | NOT MET |',
-      '| scale       | peak RSS          | 1,234.5 MiB |       |         |',
+      '| Id            | Figure            | Value       | Goal  | Met     |',
+      '|---------------|-------------------|-------------|-------|---------|',
+      '| async.ratio   | async ÷ direct    | 0.61        | ≥ 0.5 | met     |',
+      '| transitions.x | state transitions | 75          | ≤ 60  | NOT MET |',
+      '| scale.rss     | peak RSS          | 1,234.5 MiB |       |         |',
     ]);
   });
 });
