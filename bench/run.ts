@@ -13,14 +13,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // Loaded on demand: the step handlers' logger reads POWERTOOLS_LOG_LEVEL when first imported, and main() silences them first.
 const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
-  'lambda-cold-start': async () => (await import('./cold-start')).measureColdStart({ runs: 5, log }),
   'cloud-cost': async () => (await import('./cloud-cost')).measureCloudCost({ waitScale: 0.02, log }),
   'orchestration-overhead': async () =>
     (await import('./orchestration-overhead')).measureOrchestrationOverhead({ runs: 5, waitScale: 0.001, log }),
-  'async-throughput': async () => (await import('./async-throughput')).measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
   'async-roundtrip': async () => (await import('./async-roundtrip')).measureAsyncRoundTrip({ requests: 200, rounds: 3, log }),
-  scale: async () => (await import('./scale')).measureScale({ pipelines: 20, waitScale: 0.01, log }),
   'local-cli': async () => (await import('./local-cli')).measureLocalCli({ runs: 3, log }),
+  'lambda-cold-start': async () => (await import('./cold-start')).measureColdStart({ runs: 5, log }),
+  'async-throughput': async () => (await import('./async-throughput')).measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
+  scale: async () => (await import('./scale')).measureScale({ pipelines: 20, waitScale: 0.01, log }),
   'npm-test': async () => (await import('./npm-test')).measureNpmTest({ log }),
 };
 
@@ -46,6 +46,23 @@ async function main(argv: string[]): Promise<number> {
   };
   const figures: Figure[] = [];
   const measurements: Record<string, unknown> = {};
+  // Only a full run replaces the committed results: a partial one would drop the other measurements' figures.
+  const file = argv.length > 0 ? join(tmpdir(), 'aep-bench-results.partial.json') : join(__dirname, 'results.json');
+  // Written after every measurement, so an interrupted run keeps what it measured (and says what it did not).
+  const write = () => {
+    const withGoals = figures.filter((f) => f.goal);
+    const results = {
+      generatedAt: new Date(started).toISOString(),
+      durationSeconds: Math.round((Date.now() - started) / 1000),
+      environment,
+      complete: selected.every((name) => name in measurements),
+      goals: { met: withGoals.filter((f) => f.met).length, notMet: withGoals.filter((f) => !f.met).length },
+      figures,
+      measurements,
+    };
+    writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    return results;
+  };
   let failed = false;
   for (const name of selected) {
     log(`${name}…`);
@@ -64,19 +81,10 @@ async function main(argv: string[]): Promise<number> {
       measurements[name] = { ok: false, seconds: (Date.now() - t0) / 1000, load: { before: loadBefore, after: load() }, error: `${e.name}: ${e.message}` };
       log(`${name}: FAILED: ${e.stack ?? e.message}`);
     }
+    write();
+    process.stderr.write(`${formatTable(figures)}\n`);
   }
-  const withGoals = figures.filter((f) => f.goal);
-  const results = {
-    generatedAt: new Date(started).toISOString(),
-    durationSeconds: Math.round((Date.now() - started) / 1000),
-    environment,
-    goals: { met: withGoals.filter((f) => f.met).length, notMet: withGoals.filter((f) => !f.met).length },
-    figures,
-    measurements,
-  };
-  // Only a full run replaces the committed results: a partial one would drop the other measurements' figures.
-  const file = argv.length > 0 ? join(tmpdir(), 'aep-bench-results.partial.json') : join(__dirname, 'results.json');
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const results = write();
   process.stdout.write(`\n${formatTable(figures)}\n\n`);
   log(`${results.goals.met} goal(s) met, ${results.goals.notMet} not met; ${results.durationSeconds} s on ${environment.cpus} CPU(s), load ${environment.loadAverageAtStart.join(' ')}. Written: ${file}`);
   return failed ? 1 : 0;
