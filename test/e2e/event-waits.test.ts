@@ -8,8 +8,8 @@ import { echoDeployment, outcome, runDeployment, uploadEchoFixtures, type Finish
 /**
  * Event-driven waits on the embedded AWS: SageMaker's endpoint state-change events (EventBridge) and the async
  * success/error notifications (SNS → Lambda) resume WaitForEndpoint and WaitForOutput through AwaitEvent. The
- * re-check interval is made long (poll × wait scale = 36 s) where a run must finish by events alone, and short where
- * the fallback has to do the work.
+ * re-check interval is made long (poll × wait scale = 36 s) where a run must finish by events alone, and short
+ * where the fallback has to do the work.
  */
 
 let t: TestAws;
@@ -37,11 +37,9 @@ async function waitRecords(): Promise<string[]> {
   return (listed.Contents ?? []).map((o) => o.Key!);
 }
 
-test('events resume both waits: no re-check (DescribeEndpoint, CheckOutput) in the history, long before a fallback could', async () => {
-  const started = Date.now();
+test('events resume both waits: no re-check (DescribeEndpoint, CheckOutput) in the history', async () => {
   const run = await runDeployment(t, 'by-events', { ...echoDeployment('ev-events'), poll: slowPolls });
   expect(outcome(run)).toEqual(SUCCEEDED);
-  expect(Date.now() - started).toBeLessThan(36_000);
   expect(entered(run, 'WaitForEndpoint')).toBe(1);
   expect(entered(run, 'WaitForOutput')).toBe(1);
   expect(entered(run, 'DescribeEndpoint')).toBe(0);
@@ -105,7 +103,8 @@ test('an expired token left in the store (its Task timed out) is dropped by the 
     new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: t.aws.names.artifactsBucket, Key: key, Body: JSON.stringify({ ...JSON.parse(body), state: stateOfRun }) }),
   );
   expect(await awaitEvent({ version: '0', ...endpointStateChangeEvent(record) })).toEqual({ keys: [key], settled: ['succeeded'] });
-  expect(await waitRecords()).toEqual([]);
+  // (A wait resumed by its re-check instead, as in the no-events test, leaves its record until the waits/ expiry.)
+  expect((await waitRecords()).filter((k) => k.startsWith('waits/endpoints/ev-stale/'))).toEqual([]);
   await expect(t.clients.s3.send(new GetObjectCommand({ Bucket: t.aws.names.artifactsBucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
 }, 60_000);
 
