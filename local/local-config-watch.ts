@@ -1,4 +1,4 @@
-import { unwatchFile, watchFile } from 'node:fs';
+import { statSync, unwatchFile, watchFile } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUILT_IN_CONFIG, describeLocalConfig, LOCAL_CONFIG_FILE, loadLocalConfig, type LocalConfig } from './local-config';
 
@@ -11,8 +11,12 @@ import { BUILT_IN_CONFIG, describeLocalConfig, LOCAL_CONFIG_FILE, loadLocalConfi
 export function watchLocalConfig(config: LocalConfig, options: { explicitPath?: string; cwd?: string; log: (line: string) => void; intervalMs?: number }): () => void {
   const cwd = options.cwd ?? process.cwd();
   const paths = [...new Set([BUILT_IN_CONFIG, resolve(cwd, options.explicitPath ?? LOCAL_CONFIG_FILE)])];
-  const reload = (current: { mtimeMs: number }, previous: { mtimeMs: number }) => {
-    if (current.mtimeMs === previous.mtimeMs) return;
+  // Compared with what was seen when watching began (taken now, synchronously), not with watchFile's own first stat,
+  // which comes later and would swallow an edit made in between.
+  const seen = new Map(paths.map((path) => [path, mtimeOf(path)]));
+  const reload = (path: string, current: { mtimeMs: number }) => {
+    if (current.mtimeMs === seen.get(path)) return;
+    seen.set(path, current.mtimeMs);
     try {
       const fresh = loadLocalConfig(options.explicitPath, cwd);
       Object.assign(config, { source: undefined }, fresh);
@@ -21,8 +25,20 @@ export function watchLocalConfig(config: LocalConfig, options: { explicitPath?: 
       options.log(`local config NOT reloaded, the previous one stays in use: ${(error as Error).message}`);
     }
   };
-  for (const path of paths) watchFile(path, { interval: options.intervalMs ?? 500, persistent: false }, reload);
+  const listeners = paths.map((path) => {
+    const listener = (current: { mtimeMs: number }) => reload(path, current);
+    watchFile(path, { interval: options.intervalMs ?? 500, persistent: false }, listener);
+    return { path, listener };
+  });
   return () => {
-    for (const path of paths) unwatchFile(path, reload);
+    for (const { path, listener } of listeners) unwatchFile(path, listener);
   };
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
