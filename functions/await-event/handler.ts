@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { logger } from '../lib/logger';
+import { logger, withInvocationLogger } from '../lib/logger';
 import type { PipelineState } from '../lib/pipeline-state';
 import { parseInvokedSmokeCaseState } from '../lib/smoke-case-state';
 import { step } from '../lib/step';
@@ -34,8 +34,11 @@ const register = step('AwaitEvent', async (input: z.infer<typeof registrationSch
 export const handler = async (input: unknown): Promise<unknown> => {
   const registration = registrationSchema.safeParse(input);
   if (registration.success) return register(registration.data);
-  const keys = await eventWaitKeys(input);
-  const settled = await Promise.all(keys.map((key) => settleWait(key, new Date())));
-  logger.info('event handled', { keys, settled });
-  return { keys, settled };
+  // An event is no execution's own: its lines carry the step and the waits it concerns (each names its run).
+  return withInvocationLogger({ step: 'AwaitEvent' }, async () => {
+    const keys = await eventWaitKeys(input);
+    const settled = await Promise.all(keys.map((key) => settleWait(key, new Date())));
+    logger.info('event handled', { keys, settled });
+    return { keys, settled };
+  });
 };
