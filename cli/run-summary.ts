@@ -29,6 +29,8 @@ export function summaryLines(report: RunReport, color = false): string[] {
     const failed = report.cases.filter((c) => !c.passed).length;
     field('smoke tests', `${report.cases.length - failed} passed, ${failed} failed`);
     for (const c of report.cases) lines.push(`    ${caseLine(c, paint)}`);
+  } else if (report.status === 'SUCCEEDED') {
+    field('smoke tests', paint.yellow('none: deployed without a gate (set smokeTests to gate it)'));
   }
   if (report.rollback && report.rollback.actions.length > 0) field('rollback', report.rollback.actions.join('; '));
   if (report.rollback && report.rollback.kept.length > 0) field('kept', report.rollback.kept.join(', '));

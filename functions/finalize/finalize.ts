@@ -53,7 +53,7 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
       : {}),
   };
 
-  const warnings = [...cleanup.warnings, ...(scaling.warning ? [scaling.warning] : [])];
+  const warnings = [...cleanup.warnings, ...(scaling.warning ? [scaling.warning] : []), ...noCasesWarning(state)];
   await writeAuditRecord({
     bucket: env.artifactsBucket,
     pipelineId: env.pipelineId,
@@ -80,6 +80,11 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
   const released = await releaseLock({ bucket: env.artifactsBucket, endpointName: names.endpoint, executionArn: execution.id });
   if (!released) logger.warn('the lock was not held by this execution at Finalize (released already, or taken over)');
   return result;
+}
+
+/** A deployment without smoke cases succeeds (smokeTests defaults to []), but the record says nothing gated it. */
+function noCasesWarning(state: PipelineState): string[] {
+  return state.smoke?.noCases ? ['no smoke cases: the deployment went live without a gate (set smokeTests to gate it)'] : [];
 }
 
 /** Finalize follows a successful deployment; a state without one is a workflow definition bug. */

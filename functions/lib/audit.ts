@@ -15,7 +15,7 @@ import type {
   ExecutionRef,
   PipelineState,
   RollbackState,
-  SmokeCaseResult,
+  SmokeResults,
 } from './pipeline-state';
 import { toS3Uri } from './s3-uri';
 
@@ -47,7 +47,7 @@ export interface AuditRecord {
   };
   /** The endpoint config served before this run (what a rollback restores). */
   previousConfigName?: string;
-  smoke?: { cases: SmokeCaseResult[]; anyFailed: boolean };
+  smoke?: SmokeResults;
   error?: CaughtError;
   rollback?: RollbackState;
   rollbackError?: CaughtError;

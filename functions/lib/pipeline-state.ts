@@ -112,6 +112,8 @@ export interface SmokeResults {
   cases: SmokeCaseResult[];
   /** True when a case did not match its baseline; Verdict? fails the gate on it. */
   anyFailed: boolean;
+  /** Set by NoSmokeCases: the deployment had no smoke cases, so nothing gated it. */
+  noCases?: true;
 }
 
 /** $.error (a Catch) and $.rollbackError. */

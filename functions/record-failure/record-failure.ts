@@ -11,9 +11,9 @@ import { toS3Uri } from '../lib/s3-uri';
 import { finalError } from './final-error';
 
 /**
- * RecordFailure: the end of every failure path. The state may be anything from the raw execution input (a
- * ValidateInput failure) to a full pipeline state after a rollback, so every field is read leniently and nothing
- * missing makes it throw. It writes the audit record, releases the lock if this execution holds it, publishes
+ * RecordFailure: the end of every failure path. The state may be anything from `{error, input}` (InputRejected, after
+ * a ValidateInput failure: `input` is the execution input, of any JSON type) to a full pipeline state after a
+ * rollback, so every field is read leniently and nothing missing makes it throw. It writes the audit record, releases the lock if this execution holds it, publishes
  * DeploymentFailed, and returns the error the execution fails with. Only throttling is thrown (to be retried):
  * a refused side effect is logged, and the execution still fails with the right error.
  */
@@ -24,7 +24,7 @@ const lenientState = z.object({
   names: z.object({ endpoint: sagemakerName, model: z.string(), endpointConfig: z.string() }).optional().catch(undefined),
   config: z.object({ endpointName: sagemakerName }).loose().optional().catch(undefined),
   smoke: z.object({ cases: z.array(z.unknown()) }).loose().optional().catch(undefined),
-  endpointName: sagemakerName.optional().catch(undefined),
+  input: z.object({ endpointName: sagemakerName.optional().catch(undefined) }).loose().optional().catch(undefined),
 });
 const executionSchema = z.object({ id: z.string(), name: z.string(), startTime: z.string() });
 
@@ -39,9 +39,9 @@ export async function recordFailure(input: RecordFailureInput, env: PipelineEnvi
   const execution = executionRef(input.execution, rawState, now);
   const error = finalError({ error: state.error, rollbackError: state.rollbackError, smokeCaseCount: state.smoke?.cases.length });
 
-  // after ValidateInput the state is a pipeline state; before, only the raw input (with a name that may be valid)
+  // after ValidateInput the state is a pipeline state; before, only the execution input (with a name that may be valid)
   const validated = state.names !== undefined;
-  const endpointName = state.names?.endpoint ?? state.config?.endpointName ?? state.endpointName;
+  const endpointName = state.names?.endpoint ?? state.config?.endpointName ?? state.input?.endpointName;
   const auditUri = toS3Uri({ bucket: env.artifactsBucket, key: auditKey(endpointName, execution.name) });
 
   await attempt('write the audit record', () =>

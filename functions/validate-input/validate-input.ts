@@ -26,6 +26,11 @@ export async function validateInput(
   execution: ExecutionRef,
   env: PipelineEnvironment,
 ): Promise<PipelineState> {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) {
+    throw new InvalidInput(
+      `Invalid execution input: it must be a JSON object such as {"modelDataUrl": "s3://…/model.tar.gz"}, not ${jsonType(state)}`,
+    );
+  }
   const parsed = executionInputSchema.safeParse(state);
   if (!parsed.success) throw new InvalidInput(`Invalid execution input: ${describeIssues(parsed.error)}`);
   const input = parsed.data;
@@ -52,6 +57,12 @@ export async function validateInput(
   const artifact = await checkArtifact(config.modelDataUrl);
   await checkObjectsExist(smokeTestObjects(config.smokeTests));
   return { execution, config, names: resourceNames(config.endpointName, execution.id), artifact };
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
 }
 
 async function readDeployFile(uri: string): Promise<DeployFile | undefined> {

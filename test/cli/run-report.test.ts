@@ -70,6 +70,12 @@ describe('run report', () => {
     expect(text).toContain('✓ pass  sneakers-top5  topk  overlap=1 k=5  latency 0.4s');
   });
 
+  it('says a successful run without smoke cases went live without a gate', () => {
+    const result = { endpointName: 'recommender', endpointConfigName: 'recommender-cccccccccc', modelName: 'recommender-cccccccccc', action: 'create', verdict: 'passed', cases: [], auditUri: 's3://aep-artifacts/audit/recommender/run-3.json', deletedResources: [] };
+    const report = buildRunReport({ ...failedExecution, status: 'SUCCEEDED', error: undefined, cause: undefined, output: JSON.stringify(result) }, new RunProgress());
+    expect(summaryLines(report).join('\n')).toContain('smoke tests   none: deployed without a gate');
+  });
+
   it('summarises a failure with the error, its cause and the failed state', () => {
     const text = summaryLines(buildRunReport(failedExecution, progress)).join('\n');
     expect(text).toMatch(/^Deployment FAILED: BaselineMismatch in 6\.7s/);

@@ -105,8 +105,22 @@ test.each(NAMED_CASES.map((c) => [c.name, c] as const))('%s: FAILED in ValidateI
   const run = await runDeployment(t, c.name, c.input);
   await expectEnding(t, run, { endpointName: c.recordedUnder, status: 'FAILED', error: c.error, cause: new RegExp(escape(c.field)) });
   // Straight from ValidateInput to the failure record: no lock taken, nothing created or rolled back.
-  expect(statesEntered(run.history)).toEqual(['ValidateInput', 'RecordFailure', 'Fail']);
+  expect(statesEntered(run.history)).toEqual(['ValidateInput', 'InputRejected', 'RecordFailure', 'Fail']);
   await expectNoSageMakerResources(t.clients.sagemaker);
+});
+
+/** Valid JSON that is not an object: a Catch cannot add $.error to it, so InputRejected rebuilds the state. */
+const NOT_OBJECTS: [string, unknown][] = [
+  ['array', [1, 2, 3]],
+  ['string', 'text'],
+  ['null', null],
+  ['number', 42],
+];
+
+test.each(NOT_OBJECTS)('input that is not an object (%s): InvalidInput, audit record under _invalid, event, nothing created', async (label, input) => {
+  const run = await runDeployment(t, `not-an-object-${label}`, input);
+  await expectEnding(t, run, { endpointName: undefined, status: 'FAILED', error: 'InvalidInput', cause: /must be a JSON object/ });
+  expect(statesEntered(run.history)).toEqual(['ValidateInput', 'InputRejected', 'RecordFailure', 'Fail']);
 });
 
 test('an input over 256 KiB: StartExecution refuses it (ValidationException), no execution exists', async () => {
@@ -127,7 +141,7 @@ test('an input over 256 KiB: StartExecution refuses it (ValidationException), no
 test('no lock was ever taken: the artifacts bucket holds only audit records', async () => {
   const listed = await t.clients.s3.send(new ListObjectsV2Command({ Bucket: t.aws.names.artifactsBucket }));
   expect((listed.Contents ?? []).map((c) => c.Key!).filter((key) => !key.startsWith('audit/'))).toEqual([]);
-  expect(listed.KeyCount).toBe(NAMED_CASES.length);
+  expect(listed.KeyCount).toBe(NAMED_CASES.length + NOT_OBJECTS.length);
 });
 
 function escape(text: string): string {

@@ -137,6 +137,18 @@ describe('Finalize', () => {
     expect(s3Mock).toHaveReceivedCommandWith(DeleteObjectCommand, { Key: 'locks/recommender.json', IfMatch: '"lock"' });
   });
 
+  it('records a deployment without smoke cases as not gated: a warning in the audit record, none when cases ran', async () => {
+    const state = deployedState({ smoke: { cases: [], anyFailed: false, noCases: true } });
+    givenResources(state.names.endpointConfig);
+    await handler(state);
+    expect(auditRecord()).toMatchObject({ verdict: 'passed', smoke: { cases: [], noCases: true } });
+    expect(auditRecord().finalize.warnings).toEqual([expect.stringMatching(/^no smoke cases: .*without a gate/)]);
+
+    s3Mock.resetHistory();
+    await handler(deployedState({ smoke: { cases: [], anyFailed: false } }));
+    expect(auditRecord().finalize.warnings).toBeUndefined();
+  });
+
   it('never deletes what a later run created, nor names it did not derive', async () => {
     const state = deployedState({ config: resolvedConfig({ retainPrevious: 0 }) });
     givenResources(state.names.endpointConfig, [['recommender-00000000bb', 30]]);

@@ -85,8 +85,9 @@ describe('RecordFailure', () => {
     });
   });
 
-  it('works on the raw input of a ValidateInput failure: audit under _invalid, no lock release, still an event', async () => {
-    const state = { modelDataUrl: 'not-a-uri', endpointName: 'bad/../name', error: { Error: 'InvalidInput', Cause: lambdaCause('InvalidInput', 'modelDataUrl: must be an S3 URI') } };
+  it("works on InputRejected's {error, input} after a ValidateInput failure: audit under _invalid, no lock release, still an event", async () => {
+    const input = { modelDataUrl: 'not-a-uri', endpointName: 'bad/../name' };
+    const state = { input, error: { Error: 'InvalidInput', Cause: lambdaCause('InvalidInput', 'modelDataUrl: must be an S3 URI') } };
     const result = await handler({ state, execution: EXECUTION });
     expect(result).toEqual({ Error: 'InvalidInput', Cause: 'modelDataUrl: must be an S3 URI' });
     expect(written('audit/').Key).toBe('audit/_invalid/run-1.json');
@@ -94,9 +95,18 @@ describe('RecordFailure', () => {
     expect(published()).toMatchObject({ type: 'DeploymentFailed', endpointName: '_invalid', auditUri: 's3://aep-artifacts/audit/_invalid/run-1.json' });
   });
 
-  it('files a ValidateInput failure under a valid endpoint name from the raw input', async () => {
-    await handler({ state: { endpointName: 'recommender', error: { Error: 'ArtifactNotFound', Cause: 'gone' } }, execution: EXECUTION });
+  it('files a ValidateInput failure under a valid endpoint name from the execution input', async () => {
+    await handler({ state: { input: { endpointName: 'recommender' }, error: { Error: 'ArtifactNotFound', Cause: 'gone' } }, execution: EXECUTION });
     expect(written('audit/').Key).toBe('audit/recommender/run-1.json');
+  });
+
+  it.each([[[1, 2, 3]], ['text'], [null], [7]])('records a ValidateInput failure whose execution input is not an object (%j) under _invalid', async (input) => {
+    const error = { Error: 'InvalidInput', Cause: lambdaCause('InvalidInput', 'the execution input must be a JSON object') };
+    await expect(handler({ state: { input, error }, execution: EXECUTION })).resolves.toEqual({
+      Error: 'InvalidInput',
+      Cause: 'the execution input must be a JSON object',
+    });
+    expect(written('audit/').Key).toBe('audit/_invalid/run-1.json');
   });
 
   it('never throws for lack of fields: an empty state, no execution, a null input', async () => {

@@ -91,6 +91,17 @@ describe('a valid deployment', () => {
 });
 
 describe('InvalidInput before any S3 object is read', () => {
+  it.each([
+    [[1, 2, 3], 'an array'],
+    ['text', 'a string'],
+    [null, 'null'],
+    [42, 'a number'],
+  ])('refuses an execution input that is not a JSON object (%j)', async (input, type) => {
+    await expect(run(input)).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining(`must be a JSON object`) });
+    await expect(run(input)).rejects.toThrow(new RegExp(`not ${type}$`));
+    expect(s3Mock).not.toHaveReceivedCommand(HeadObjectCommand);
+  });
+
   it('names every bad field of the input at once, unknown fields included', async () => {
     const error = await run({ modelDataUrl: 'https://example.com/model.tar.gz', instanceCount: 0, instancetype: 'ml.m5.large' }).catch((e) => e);
     expect(error.name).toBe('InvalidInput');

@@ -1,0 +1,146 @@
+import { loadPipelineDefinition } from '../../local/stepfunctions/definition';
+import { StateMachine, type StateMachineDefinition } from '../../local/stepfunctions/library';
+import { PIPELINE_STEPS } from '../../infra/step-functions';
+
+/**
+ * The ASL's data flow on the shapes that broke it: zero smoke cases (a wildcard path over an empty Map result) and
+ * an execution input that is not an object (where a Catch cannot add $.error). The real ASL file runs in
+ * aws-local-stepfunctions with stub steps that return the shapes the real steps return, so only the ASL's own
+ * paths are under test here; test/e2e covers the same cases with the real steps.
+ */
+
+const definition = loadPipelineDefinition('us-east-1');
+/** The library keys Task handlers by state name; a step's state is its PIPELINE_STEPS name. */
+const stateOf = (folder: string) => PIPELINE_STEPS.find((step) => step.folder === folder)!.name;
+type Stub = (input: Record<string, unknown>) => unknown;
+
+interface Run {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  entered: string[];
+  inputs: Map<string, unknown[]>;
+}
+
+const readyState = (input: Record<string, unknown>) => ({
+  ...input,
+  execution: { id: 'arn:exec', name: 'run-1', startTime: '2026-01-01T00:00:00Z' },
+  names: { endpoint: 'ep', model: 'ep-m', endpointConfig: 'ep-c' },
+  config: { smokeTests: input.smokeTests ?? [], poll: {}, timeouts: {}, async: { invocationTimeoutSeconds: 60 } },
+});
+
+function steps(overrides: Record<string, Stub> = {}): Record<string, Stub> {
+  return {
+    'validate-input': (event) => readyState(event.state as Record<string, unknown>),
+    'acquire-lock': () => ({ acquired: true, nextPollSeconds: 1 }),
+    'create-model': () => ({ name: 'ep-m' }),
+    'create-endpoint-config': () => ({ name: 'ep-c' }),
+    'deploy-endpoint': () => ({ action: 'create' }),
+    'describe-endpoint': () => ({ ready: true, nextPollSeconds: 1 }),
+    'smoke-invoke': () => ({ inferenceId: 'i' }),
+    'check-output': () => ({ ready: true, nextPollSeconds: 1 }),
+    'compare-to-baseline': (state) => ({ name: (state.case as { name: string }).name, passed: true }),
+    finalize: (state) => ({ verdict: 'passed', smoke: state.smoke }),
+    rollback: () => ({ complete: true, nextPollSeconds: 1 }),
+    'record-failure': (event) => {
+      const error = (event.state as { error?: { Error: string; Cause: string } }).error;
+      return { Error: error?.Error ?? 'States.Runtime', Cause: error?.Cause ?? 'no error in the state' };
+    },
+    ...overrides,
+  };
+}
+
+async function run(input: unknown, stubs = steps()): Promise<Run> {
+  const inputs = new Map<string, unknown[]>();
+  const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  for (const [folder, stub] of Object.entries(stubs)) {
+    handlers[stateOf(folder)] = async (event) => {
+      inputs.set(folder, [...(inputs.get(folder) ?? []), event]);
+      return stub(event as Record<string, unknown>);
+    };
+  }
+  const machine = new StateMachine(definition.document as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: {} },
+    context: { Execution: { Id: 'arn:exec', Name: 'run-1' } },
+  });
+  const entered: string[] = [];
+  const drained = (async () => {
+    for await (const event of execution.eventLogs) {
+      const e = event as { type: string; state?: { name: string } };
+      if (e.type === 'StateEntered' && e.state) entered.push(e.state.name);
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await drained;
+    return { status: 'SUCCEEDED', output, entered, inputs };
+  } catch (error) {
+    await drained;
+    const failure = (error as { cause?: { name?: string; cause?: string; message?: string } }).cause ?? (error as Error);
+    return { status: 'FAILED', error: failure.name, cause: (failure as { cause?: string }).cause ?? failure.message, entered, inputs };
+  }
+}
+
+const smokeCase = (name: string) => ({ name, payloadUri: 's3://b/p', baseline: { uri: 's3://b/b' }, compare: { mode: 'exact' } });
+
+describe('zero smoke cases', () => {
+  it('deploy without a gate: AnySmokeCases? skips the Map, NoSmokeCases records it, Finalize runs', async () => {
+    const result = await run({ modelDataUrl: 's3://m/models/ep/model.tar.gz', smokeTests: [] });
+    expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
+    expect(result.entered).toEqual(expect.arrayContaining(['AnySmokeCases?', 'NoSmokeCases', 'Verdict?', 'Finalize', 'Succeed']));
+    expect(result.entered).not.toContain('SmokeTests');
+    expect((result.inputs.get('finalize')![0] as { smoke: unknown }).smoke).toEqual({ cases: [], anyFailed: false, noCases: true });
+  });
+
+  it('one case still runs the Map and the gate (the guard does not skip real cases)', async () => {
+    const result = await run({ smokeTests: [smokeCase('a')] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.entered).toEqual(expect.arrayContaining(['SmokeTests', 'CompareToBaseline', 'Verdict?', 'Finalize']));
+    expect(result.entered).not.toContain('NoSmokeCases');
+  });
+
+  it('a failing case still fails the gate with BaselineMismatch and every failed cause', async () => {
+    const stubs = steps({
+      'compare-to-baseline': (state) => {
+        const name = (state.case as { name: string }).name;
+        return name === 'bad' ? { name, passed: false, cause: `case ${name}: differs` } : { name, passed: true };
+      },
+    });
+    const result = await run({ smokeTests: [smokeCase('good'), smokeCase('bad')] }, stubs);
+    expect(result.entered).toEqual(expect.arrayContaining(['GateFailed', 'Rollback', 'RecordFailure', 'Fail']));
+    expect({ error: result.error, cause: result.cause }).toEqual({ error: 'BaselineMismatch', cause: '["case bad: differs"]' });
+  });
+});
+
+describe('an execution input that is not a JSON object', () => {
+  const invalid = (event: Record<string, unknown>) => {
+    const error = new Error('the execution input must be a JSON object');
+    error.name = 'InvalidInput';
+    throw Object.assign(error, { event });
+  };
+
+  it.each([[[1, 2, 3]], ['text'], [null], [42], [{ modelDataUrl: 7 }]])(
+    '%j: ValidateInput fails, InputRejected hands RecordFailure {error, input}, the execution fails with InvalidInput',
+    async (input) => {
+      const result = await run(input, steps({ 'validate-input': invalid }));
+      expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInput' });
+      expect(result.entered).toEqual(['ValidateInput', 'InputRejected', 'RecordFailure', 'Fail']);
+      const recorded = result.inputs.get('record-failure')![0] as { state: { error: { Error: string }; input: unknown } };
+      expect(recorded.state.error.Error).toBe('InvalidInput');
+      expect(recorded.state.input).toEqual(input);
+    },
+  );
+
+  it('RecordFailure failing too still ends in the original error (Fail reads $.error)', async () => {
+    const stubs = steps({
+      'validate-input': invalid,
+      'record-failure': () => {
+        throw Object.assign(new Error('audit bucket gone'), { name: 'AccessDenied' });
+      },
+    });
+    const result = await run(['not', 'an', 'object'], stubs);
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInput' });
+  });
+});
