@@ -28,7 +28,7 @@ export async function validateInput(
 ): Promise<PipelineState> {
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new InvalidInput(
-      `Invalid execution input: it must be a JSON object such as {"modelDataUrl": "s3://…/model.tar.gz"}, not ${jsonType(state)}`,
+      `Invalid execution input: (input): must be a JSON object such as {"modelDataUrl": "s3://…/model.tar.gz"}, not ${jsonType(state)}`,
     );
   }
   const parsed = executionInputSchema.safeParse(state);
