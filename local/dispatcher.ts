@@ -5,6 +5,8 @@ import { AwsError } from './aws-error';
 import { sendServiceError } from './error-shapes';
 import { describeCall } from './fault-points';
 import { FaultInjector } from './faults';
+import { newAdminToken } from './admin-token';
+import { RequestGuard } from './request-guard';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from './service';
 import { sendUnhandledRequest } from './unhandled-request';
 
@@ -25,6 +27,8 @@ export class Dispatcher {
     readonly faults = new FaultInjector(),
     /** IAM enforcement: authorizes each operation a module resolves (local/iam/authorizer.ts). */
     private readonly authorizer?: Authorizer,
+    /** Host, Origin, AWS shape and admin token checks on every request; see local/request-guard.ts. */
+    readonly guard = new RequestGuard(newAdminToken()),
   ) {
     this.server = createServer((req, res) => void this.route(req, res));
     // Model containers and long polls keep connections open; do not let idle sockets hold shutdown.
@@ -45,8 +49,11 @@ export class Dispatcher {
   }
 
   get url(): string {
-    const address = this.server.address() as AddressInfo;
-    return `http://${LOOPBACK}:${address.port}`;
+    return `http://${LOOPBACK}:${this.port}`;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {
@@ -59,6 +66,12 @@ export class Dispatcher {
     const ctx = this.context(req);
     try {
       const module = this.modules.find((m) => m.handles(req, ctx));
+      const refused = this.guard.refusal(req, ctx.url, this.port, module?.name);
+      if (refused) {
+        req.resume();
+        sendServiceError(module?.name ?? 'json', res, refused, ctx);
+        return;
+      }
       if (!module) return await sendUnhandledRequest(req, res, ctx);
       const fault = this.faults.check(describeCall(module.name, req, ctx));
       if (fault && 'error' in fault) {
@@ -78,7 +91,8 @@ export class Dispatcher {
   }
 
   private context(req: IncomingMessage): RequestContext {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? LOOPBACK}`);
+    // The Host header is the client's word (the guard checks it): the path is parsed against our own address.
+    const url = new URL(req.url ?? '/', `http://${LOOPBACK}`);
     const scope = credentialScope(req, url);
     return {
       signingName: scope?.service,

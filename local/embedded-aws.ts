@@ -9,6 +9,7 @@ import { snsAlarmAction } from './cloudwatch/sns-action';
 import { createEventBridgeService, type EventBridgeService } from './eventbridge/service';
 import { connectEventWaits } from './event-waits';
 import { createConsoleService } from './console/console-service';
+import { adminTokenPath, newAdminToken, writeAdminToken } from './admin-token';
 import { Dispatcher } from './dispatcher';
 import type { FaultInjector } from './faults';
 import { LocalIam } from './iam/local-iam';
@@ -30,6 +31,7 @@ import { loadPipelineDefinition } from './stepfunctions/definition';
 import { WorkflowRunner } from './stepfunctions/runner';
 import { StepFunctionsService } from './stepfunctions/service';
 import { lockDataDir, type DataDirLock } from './server-file';
+import { RequestGuard } from './request-guard';
 import { modelUploadTrigger } from './trigger';
 
 export const DEFAULT_PORT = 4566;
@@ -76,6 +78,8 @@ export interface EmbeddedAws {
   waitScale: number;
   /** The pipeline's buckets, topics and state machine. */
   names: PipelineResources;
+  /** The token the admin routes (`/_aep/…`) need in X-Aep-Admin-Token; also in `<dataDir>/admin-token`. */
+  adminToken: string;
   /** The service modules, for in-process inspection (tests, `npm start`). */
   services: {
     s3: S3Service;
@@ -146,7 +150,10 @@ async function startOn(
   });
   // The functions' name prefix is the stack's, which its SageMaker ARN patterns are scoped to.
   if (iam.stack) functionEnvironment.NAME_PREFIX = iam.stack.namePrefix;
-  const dispatcher = new Dispatcher(region, undefined, iam.enforcement);
+  const adminToken = newAdminToken();
+  const dispatcher = new Dispatcher(region, undefined, iam.enforcement, new RequestGuard(adminToken, adminTokenPath(dataDir)));
+  // the console is a page the developer opens from this server: same-origin browser requests, no token
+  dispatcher.guard.allowBrowserRoute('/_aep/console/');
   // Every function runs with its own role's credentials (none without a template), as in AWS Lambda.
   const lambdaFunction = (arn: string) => stepFunction(arn, undefined, (step) => iam.stepSession(step));
 
@@ -219,6 +226,7 @@ async function startOn(
     }
     throw error;
   }
+  writeAdminToken(dataDir, adminToken);
   const releaseStepLogs = captureStepLogs(dataDir, options.echoStepLogs);
   const restoreEnvironment = installFunctionEnvironment(functionEnvironment, url, region);
   const removeRoleCredentials = installRoleCredentials();
@@ -236,6 +244,7 @@ async function startOn(
     stepLogPath: stepLogPath(dataDir),
     waitScale,
     names,
+    adminToken,
     services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch, events, applicationAutoScaling },
     faults: dispatcher.faults,
     iamTemplate: iam.stack?.source,

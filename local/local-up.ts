@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import { consoleUrl } from './console/console-service';
 import { untilStopSignal } from './stop-signal';
+import { adminTokenPath } from './admin-token';
 import { startEmbeddedAws, type EmbeddedAws, type EmbeddedAwsOptions } from './embedded-aws';
+import { ADMIN_TOKEN_HEADER } from './request-guard';
 
 export interface LocalUpOptions extends Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'> {
   /** Also print the step handlers' log lines on stderr. */
@@ -75,6 +77,7 @@ export function describeEmbeddedAws(aws: EmbeddedAws, iamDisabled = false): stri
     `  deployment events    ${n.deploymentEventsTopicArn}`,
     `  IAM                  ${iam}`,
     ...(aws.waitScale === 1 ? [] : [`  wait scale           ${aws.waitScale} (pipeline waits and retries × ${aws.waitScale})`]),
+    `  admin token          ${adminTokenPath(aws.dataDir)}  (${ADMIN_TOKEN_HEADER} header of the /_aep/ admin routes; new each start)`,
     '',
     `Point the AWS CLI, boto3 and the SDKs at it:  export AWS_ENDPOINT_URL=${aws.url}`,
     `  aws s3 cp deploy.json s3://${n.modelsBucket}/models/recommender/v1/deploy.json`,

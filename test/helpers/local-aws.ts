@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Dispatcher } from '../../local/dispatcher';
+import { ADMIN_TOKEN_HEADER } from '../../local/request-guard';
 import type { ServiceModule } from '../../local/service';
 
 export interface LocalAws {
@@ -9,6 +10,8 @@ export interface LocalAws {
   url: string;
   dataDir: string;
   dispatcher: Dispatcher;
+  /** Headers an admin route (`/_aep/…`) needs: this start's token. */
+  adminHeaders: Record<string, string>;
   /** Stops the server; removes the data dir if this helper created it. */
   close(): Promise<void>;
 }
@@ -30,6 +33,7 @@ export async function startLocalAws(
     url,
     dataDir,
     dispatcher,
+    adminHeaders: { [ADMIN_TOKEN_HEADER]: dispatcher.guard.adminToken },
     async close() {
       await dispatcher.close();
       if (ownsDataDir) rmSync(dataDir, { recursive: true, force: true });

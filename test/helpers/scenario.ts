@@ -21,6 +21,7 @@ import type { AuditRecord } from '../../functions/lib/audit';
 import type { DeploymentEvent } from '../../functions/lib/deployment-events';
 import { artifactKeys, isDerivedName, resourceNames } from '../../functions/lib/names';
 import { create as createTar } from 'tar';
+import { ADMIN_TOKEN_HEADER } from '../../local/request-guard';
 import type { TestAws } from './embedded';
 
 /**
@@ -152,7 +153,9 @@ export async function readAuditRecord(t: TestAws, endpointName: string | undefin
 /** The deployment-events messages published for one execution (a retried step may publish one twice). */
 export async function deploymentEvents(t: TestAws, executionArn: string): Promise<DeploymentEvent[]> {
   const topicArn = t.aws.names.deploymentEventsTopicArn;
-  const response = await fetch(`${t.aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(topicArn)}`);
+  const response = await fetch(`${t.aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(topicArn)}`, {
+    headers: { [ADMIN_TOKEN_HEADER]: t.aws.adminToken },
+  });
   if (!response.ok) throw new Error(`GET /_aep/sns/messages answered ${response.status}: ${await response.text()}`);
   const { messages } = (await response.json()) as { messages: { message: string }[] };
   return messages

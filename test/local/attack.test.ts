@@ -12,6 +12,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { ADMIN_TOKEN_HEADER } from '../../local/request-guard';
 import { startTestAws, type TestAws } from '../helpers/embedded';
 
 /**
@@ -51,14 +52,20 @@ interface RawResponse {
   body: string;
 }
 
+/** What an SDK's Authorization header looks like to the embedded AWS (it checks the shape, not the signature). */
+const SIGV4_S3 = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0';
+
 /**
- * One HTTP request with the path exactly as given (no URL normalisation: `..` segments reach the server as sent).
+ * One HTTP request with the path exactly as given (no URL normalisation: `..` segments reach the server as sent),
+ * in the AWS shape (an S3 Authorization header unless it has X-Amz-* headers) or with the admin token on /_aep/.
  * A server may answer before it has read the whole body (413): the answer is what counts, not the upload.
  */
 function raw(method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<RawResponse> {
   const { hostname, port } = new URL(t.aws.url);
+  const awsShaped = Object.keys(headers).some((name) => /^(x-amz-|authorization$)/i.test(name));
+  const shaped = path.startsWith('/_aep/') ? { [ADMIN_TOKEN_HEADER]: t.aws.adminToken } : awsShaped ? {} : { authorization: SIGV4_S3 };
   return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path, headers, agent: false }, (res) => {
+    const req = request({ host: hostname, port, method, path, headers: { ...shaped, ...headers }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

@@ -2,6 +2,7 @@ import { createAdminService } from '../../local/admin';
 import { Dispatcher, LOOPBACK } from '../../local/dispatcher';
 import { FaultInjector } from '../../local/faults';
 import { jsonService } from '../../local/protocols/aws-json';
+import { ADMIN_TOKEN_HEADER } from '../../local/request-guard';
 
 describe('FaultInjector', () => {
   it('fires on exactly the requested share of matching calls', () => {
@@ -34,6 +35,7 @@ describe('Dispatcher', () => {
     url = await dispatcher.listen(0);
   });
   afterAll(() => dispatcher.close());
+  const admin = () => ({ [ADMIN_TOKEN_HEADER]: dispatcher.guard.adminToken });
 
   const call = (target: string) =>
     fetch(url, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
@@ -52,6 +54,7 @@ describe('Dispatcher', () => {
   it('injects faults set over the admin route, in the service wire shape, until cleared', async () => {
     const add = await fetch(`${url}/_aep/faults`, {
       method: 'POST',
+      headers: admin(),
       body: JSON.stringify({ service: 'sagemaker', operation: 'ListModels', error: { code: 'ThrottlingException', message: 'Rate exceeded', status: 400 } }),
     });
     expect(add.status).toBe(200);
@@ -59,12 +62,12 @@ describe('Dispatcher', () => {
     expect(throttled.status).toBe(400);
     expect(throttled.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
     expect(await throttled.json()).toEqual({ __type: 'ThrottlingException', message: 'Rate exceeded' });
-    await fetch(`${url}/_aep/faults`, { method: 'DELETE' });
+    await fetch(`${url}/_aep/faults`, { method: 'DELETE', headers: admin() });
     expect((await call('SageMaker.ListModels')).status).toBe(200);
   });
 
   it('rejects a malformed fault rule with a validation error', async () => {
-    const bad = await fetch(`${url}/_aep/faults`, { method: 'POST', body: JSON.stringify({ rate: 3 }) });
+    const bad = await fetch(`${url}/_aep/faults`, { method: 'POST', headers: admin(), body: JSON.stringify({ rate: 3 }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { __type: string }).__type).toBe('ValidationException');
   });

@@ -42,11 +42,15 @@ interface RawResponse {
   body: string;
 }
 
+/** What an SDK's Authorization header looks like to the embedded AWS (it checks the shape, not the signature). */
+const SIGV4_S3 = 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0';
+
 /** A request with the path exactly as given (fetch would normalize `..`), optionally declaring more than it sends. */
 function raw(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer | string; end?: boolean } = {}): Promise<RawResponse> {
   const { port } = new URL(aws.url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false }, (res) => {
+    const headers = { authorization: SIGV4_S3, ...options.headers };
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

@@ -24,7 +24,7 @@ test('one server: each SDK client reaches its own service by signing name; /_aep
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'routing' }));
     await sns.send(new PublishCommand({ TopicArn, Message: 'm' }));
     expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('000000000000');
-    const admin = await fetch(`${aws.url}/_aep/sns/messages`);
+    const admin = await fetch(`${aws.url}/_aep/sns/messages`, { headers: aws.adminHeaders });
     expect(admin.headers.get('content-type')).toBe('application/json');
     expect(((await admin.json()) as { messages: unknown[] }).messages).toHaveLength(1);
   } finally {
@@ -42,5 +42,5 @@ test('an oversized Query request is refused in the Query error shape and the ser
   });
   expect(response.status).toBe(413);
   expect(await response.text()).toMatch(/<ErrorResponse xmlns="http:\/\/sns.amazonaws.com\/doc\/2010-03-31\/"><Error><Type>Sender<\/Type><Code>RequestEntityTooLarge<\/Code>/);
-  expect((await fetch(`${aws.url}/_aep/sns/messages`)).status).toBe(200);
+  expect((await fetch(`${aws.url}/_aep/sns/messages`, { headers: aws.adminHeaders })).status).toBe(200);
 });

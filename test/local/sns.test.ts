@@ -93,7 +93,7 @@ test('Publish keeps message, subject and attributes, readable in-process and ove
       blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]).toString('base64') },
     },
   });
-  const response = await fetch(`${aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(TopicArn!)}`);
+  const response = await fetch(`${aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(TopicArn!)}`, { headers: aws.adminHeaders });
   expect(response.status).toBe(200);
   expect(((await response.json()) as { messages: unknown }).messages).toEqual([kept]);
   expect(service.messages('arn:aws:sns:us-east-1:000000000000:deployments')).toEqual([]);

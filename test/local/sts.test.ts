@@ -20,10 +20,10 @@ test('GetCallerIdentity names the local account root', async () => {
   expect(identity).toMatchObject({ Account: '000000000000', UserId: '000000000000', Arn: 'arn:aws:iam::000000000000:root' });
 });
 
-test('an unknown action is a Query-protocol error, and an unsigned request names its action in the URL', async () => {
+test('an unknown action is a Query-protocol error; a request without the AWS shape is refused in the Query shape', async () => {
   const unsigned = await fetch(`${aws.url}/?Action=GetCallerIdentity&Version=2011-06-15`);
-  expect(unsigned.status).toBe(200);
-  expect(await unsigned.text()).toContain('<Account>000000000000</Account>');
+  expect(unsigned.status).toBe(403);
+  expect(await unsigned.text()).toContain('<Code>MissingAuthenticationToken</Code>');
   const signed = await fetch(aws.url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=a/20260101/us-east-1/sts/aws4_request, Signature=x' },
