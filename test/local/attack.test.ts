@@ -263,7 +263,7 @@ describe('oversized requests', () => {
 
   test('a PutObject announcing more than 5 GiB: EntityTooLarge before any byte is stored', async () => {
     const answer = await rawSocket(
-      `PUT /aep-models/huge HTTP/1.1\r\nHost: x\r\nContent-Length: ${6 * 1024 ** 3}\r\nConnection: close\r\n\r\nsome bytes`,
+      `PUT /aep-models/huge HTTP/1.1\r\nHost: ${new URL(t.aws.url).host}\r\nAuthorization: ${SIGV4_S3}\r\nContent-Length: ${6 * 1024 ** 3}\r\nConnection: close\r\n\r\nsome bytes`,
     );
     expect(answer).toMatch(/^HTTP\/1\.1 400/);
     expect(answer).toContain('<Code>EntityTooLarge</Code>');
