@@ -1,6 +1,6 @@
+import { libraryDefinition } from '../../local/stepfunctions/callback-task';
 import { loadPipelineDefinition } from '../../local/stepfunctions/definition';
 import { StateMachine, type StateMachineDefinition } from '../../local/stepfunctions/library';
-import { PIPELINE_STEPS } from '../../infra/step-functions';
 
 /**
  * The ASL's data flow on the shapes that broke it: zero smoke cases (a wildcard path over an empty Map result) and
@@ -10,8 +10,6 @@ import { PIPELINE_STEPS } from '../../infra/step-functions';
  */
 
 const definition = loadPipelineDefinition('us-east-1');
-/** The library keys Task handlers by state name; a step's state is its PIPELINE_STEPS name. */
-const stateOf = (folder: string) => PIPELINE_STEPS.find((step) => step.folder === folder)!.name;
 type Stub = (input: Record<string, unknown>) => unknown;
 
 interface Run {
@@ -27,23 +25,27 @@ const readyState = (input: Record<string, unknown>) => ({
   ...input,
   execution: { id: 'arn:exec', name: 'run-1', startTime: '2026-01-01T00:00:00Z' },
   names: { endpoint: 'ep', model: 'ep-m', endpointConfig: 'ep-c' },
-  config: { smokeTests: input.smokeTests ?? [], poll: {}, timeouts: {}, async: { invocationTimeoutSeconds: 60 } },
+  config: { smokeTests: input.smokeTests ?? [], poll: { endpointSeconds: 30, outputSeconds: 10 }, timeouts: {}, async: { invocationTimeoutSeconds: 60 } },
 });
 
+/** Stub steps, by the state that runs them (the library keys Task handlers by state name). */
 function steps(overrides: Record<string, Stub> = {}): Record<string, Stub> {
   return {
-    'validate-input': (event) => readyState(event.state as Record<string, unknown>),
-    'acquire-lock': () => ({ acquired: true, nextPollSeconds: 1 }),
-    'create-model': () => ({ name: 'ep-m' }),
-    'create-endpoint-config': () => ({ name: 'ep-c' }),
-    'deploy-endpoint': () => ({ action: 'create' }),
-    'describe-endpoint': () => ({ ready: true, nextPollSeconds: 1 }),
-    'smoke-invoke': () => ({ inferenceId: 'i' }),
-    'check-output': () => ({ ready: true, nextPollSeconds: 1 }),
-    'compare-to-baseline': (state) => ({ name: (state.case as { name: string }).name, passed: true }),
-    finalize: (state) => ({ verdict: 'passed', smoke: state.smoke }),
-    rollback: () => ({ complete: true, nextPollSeconds: 1 }),
-    'record-failure': (event) => {
+    ValidateInput: (event) => readyState(event.state as Record<string, unknown>),
+    AcquireLock: () => ({ acquired: true, nextPollSeconds: 1 }),
+    CreateModel: () => ({ name: 'ep-m' }),
+    CreateEndpointConfig: () => ({ name: 'ep-c' }),
+    DeployEndpoint: () => ({ action: 'create' }),
+    // the callback Tasks: the event (or the re-check) resumes them with the check's result
+    WaitForEndpoint: () => ({ ready: true, nextPollSeconds: 1 }),
+    WaitForOutput: () => ({ ready: true, nextPollSeconds: 1 }),
+    DescribeEndpoint: () => ({ ready: true, nextPollSeconds: 1 }),
+    SmokeInvoke: () => ({ inferenceId: 'i' }),
+    CheckOutput: () => ({ ready: true, nextPollSeconds: 1 }),
+    CompareToBaseline: (state) => ({ name: (state.case as { name: string }).name, passed: true }),
+    Finalize: (state) => ({ verdict: 'passed', smoke: state.smoke }),
+    Rollback: () => ({ complete: true, nextPollSeconds: 1 }),
+    RecordFailure: (event) => {
       const error = (event.state as { error?: { Error: string; Cause: string } }).error;
       return { Error: error?.Error ?? 'States.Runtime', Cause: error?.Cause ?? 'no error in the state' };
     },
@@ -54,16 +56,17 @@ function steps(overrides: Record<string, Stub> = {}): Record<string, Stub> {
 async function run(input: unknown, stubs = steps()): Promise<Run> {
   const inputs = new Map<string, unknown[]>();
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const [folder, stub] of Object.entries(stubs)) {
-    handlers[stateOf(folder)] = async (event) => {
-      inputs.set(folder, [...(inputs.get(folder) ?? []), event]);
+  for (const [state, stub] of Object.entries(stubs)) {
+    handlers[state] = async (event) => {
+      inputs.set(state, [...(inputs.get(state) ?? []), event]);
       return stub(event as Record<string, unknown>);
     };
   }
-  const machine = new StateMachine(definition.document as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
+  // as the runner hands it to the library (callback Tasks' timeouts are the runner's)
+  const machine = new StateMachine(libraryDefinition(definition.document) as unknown as StateMachineDefinition, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: {} },
-    context: { Execution: { Id: 'arn:exec', Name: 'run-1' } },
+    context: { Execution: { Id: 'arn:exec', Name: 'run-1' }, Task: { Token: 'token' } },
   });
   const entered: string[] = [];
   const drained = (async () => {
@@ -91,7 +94,7 @@ describe('zero smoke cases', () => {
     expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
     expect(result.entered).toEqual(expect.arrayContaining(['AnySmokeCases?', 'NoSmokeCases', 'Verdict?', 'Finalize', 'Succeed']));
     expect(result.entered).not.toContain('SmokeTests');
-    expect((result.inputs.get('finalize')![0] as { smoke: unknown }).smoke).toEqual({ cases: [], anyFailed: false, noCases: true });
+    expect((result.inputs.get('Finalize')![0] as { smoke: unknown }).smoke).toEqual({ cases: [], anyFailed: false, noCases: true });
   });
 
   it('one case still runs the Map and the gate (the guard does not skip real cases)', async () => {
@@ -103,7 +106,7 @@ describe('zero smoke cases', () => {
 
   it('a failing case still fails the gate with BaselineMismatch and every failed cause', async () => {
     const stubs = steps({
-      'compare-to-baseline': (state) => {
+      CompareToBaseline: (state) => {
         const name = (state.case as { name: string }).name;
         return name === 'bad' ? { name, passed: false, cause: `case ${name}: differs` } : { name, passed: true };
       },
@@ -124,10 +127,10 @@ describe('an execution input that is not a JSON object', () => {
   it.each([[[1, 2, 3]], ['text'], [null], [42], [{ modelDataUrl: 7 }]])(
     '%j: ValidateInput fails, InputRejected hands RecordFailure {error, input}, the execution fails with InvalidInput',
     async (input) => {
-      const result = await run(input, steps({ 'validate-input': invalid }));
+      const result = await run(input, steps({ ValidateInput: invalid }));
       expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInput' });
       expect(result.entered).toEqual(['ValidateInput', 'InputRejected', 'RecordFailure', 'Fail']);
-      const recorded = result.inputs.get('record-failure')![0] as { state: { error: { Error: string }; input: unknown } };
+      const recorded = result.inputs.get('RecordFailure')![0] as { state: { error: { Error: string }; input: unknown } };
       expect(recorded.state.error.Error).toBe('InvalidInput');
       expect(recorded.state.input).toEqual(input);
     },
@@ -135,8 +138,8 @@ describe('an execution input that is not a JSON object', () => {
 
   it('RecordFailure failing too still ends in the original error (Fail reads $.error)', async () => {
     const stubs = steps({
-      'validate-input': invalid,
-      'record-failure': () => {
+      ValidateInput: invalid,
+      RecordFailure: () => {
         throw Object.assign(new Error('audit bucket gone'), { name: 'AccessDenied' });
       },
     });
