@@ -91,12 +91,25 @@ const autoscalingSchema = z
   })
   .refine((a) => a.minCapacity <= a.maxCapacity, { message: 'minCapacity must not exceed maxCapacity' });
 
+/**
+ * A `__proto__` key of parsed JSON is an own property, but a record schema drops it without a word: refused by name,
+ * so a variable is never silently missing from the model's environment. (`A=B` and `""` fail the name pattern.)
+ */
 const environmentSchema = z
-  .record(
-    z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/, 'environment variable names are letters, digits and _'),
-    z.string().max(1024),
-  )
-  .refine((e) => Object.keys(e).length <= 100, { message: 'at most 100 environment variables' });
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (typeof value === 'object' && value !== null && Object.prototype.hasOwnProperty.call(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'cannot be an environment variable name here (JavaScript reserves it)' });
+    }
+  })
+  .pipe(
+    z
+      .record(
+        z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/, 'environment variable names are letters, digits and _'),
+        z.string().max(1024),
+      )
+      .refine((e) => Object.keys(e).length <= 100, { message: 'at most 100 environment variables' }),
+  );
 
 /** Everything a deployment can set, all optional: the common shape of defaults, deploy.json and the input. */
 const deploymentFields = {
