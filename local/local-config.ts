@@ -50,6 +50,10 @@ export const localConfigSchema = z.strictObject({
       stopGraceSeconds: z.number().positive().max(300).default(5),
       /** Instances per instance type across all endpoints, like the account quota "ml.m5.large for endpoint usage". */
       maxInstancesPerType: z.number().int().min(1).max(1000).default(16),
+      /** A model.tar.gz may expand to at most this many bytes (a gzip bomb fails the endpoint, not the machine). */
+      maxModelBytes: z.number().int().positive().default(8 * 1024 ** 3),
+      /** …and hold at most this many entries. */
+      maxModelEntries: z.number().int().positive().default(100_000),
     })
     .prefault({}),
 });

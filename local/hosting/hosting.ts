@@ -60,7 +60,13 @@ export class Hosting {
   private closed = false;
 
   constructor(private readonly options: HostingOptions) {
-    this.artifacts = new ModelArtifacts(join(options.dataDir, 'hosting', 'models'), options.aws);
+    const { maxModelBytes: maxBytes, maxModelEntries: maxEntries } = options.config.hosting;
+    this.artifacts = new ModelArtifacts(join(options.dataDir, 'hosting', 'models'), options.aws, { maxBytes, maxEntries });
+  }
+
+  /** DeleteModel: the model's extracted artifact is no longer needed. */
+  removeModelFiles(modelName: string): Promise<void> {
+    return this.artifacts.remove(modelName);
   }
 
   /** Starts the spec's fleet, waits for every /ping, swaps it in and stops the previous one. Throws HostingError. */

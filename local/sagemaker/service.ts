@@ -282,10 +282,11 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         const { Tags: _tags, CreationTime, ...rest } = m;
         return { ...rest, CreationTime: date(CreationTime), DeploymentRecommendation: undefined };
       },
-      DeleteModel(raw, ctx) {
+      async DeleteModel(raw, ctx) {
         const { ModelName } = parseInput(modelNameInput, raw);
         if (!store.models.delete(key(ModelName))) throw notFound('model', sageMakerArn(ctx.region, 'model', ModelName));
         store.save();
+        await hosting.removeModelFiles(ModelName);
         return {};
       },
       ListModels(raw) {
