@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, startTestAws, type TestAws } from '../helpers/embedded';
 import { echoDeployment, ECHO_FIXTURES, eventually, outcome, runDeployment, uploadEchoFixtures } from '../helpers/scenario';
+import { ADMIN_TOKEN_HEADER } from '../../local/request-guard';
 
 /**
  * Scale-to-zero on the embedded AWS, through public APIs only: the pipeline's Finalize registers the scalable
@@ -94,7 +95,7 @@ test('an autoscaled deployment idles to 0 instances, an async request scales it 
   }, 120_000, 200);
   expect(output).toBe(ECHO_FIXTURES.body);
   const successTopic = t.aws.names.asyncSuccessTopicArn;
-  const notified = await (await fetch(`${t.aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(successTopic)}`)).json() as { messages: Array<{ message: string }> };
+  const notified = await (await fetch(`${t.aws.url}/_aep/sns/messages?topicArn=${encodeURIComponent(successTopic)}`, { headers: { [ADMIN_TOKEN_HEADER]: t.aws.adminToken } })).json() as { messages: Array<{ message: string }> };
   expect(notified.messages.some((m) => JSON.parse(m.message).inferenceId === invoked.InferenceId)).toBe(true);
 
   const history = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: fromZero, HistoryItemType: 'StateUpdate', StartDate: sentAt }));
