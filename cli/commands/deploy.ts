@@ -9,6 +9,7 @@ import { createOutput } from '../output';
 import { addLocatorOptions, PipelineLocator } from '../pipeline-locator';
 import { reportDocument } from '../run-report';
 import { summaryLines } from '../run-summary';
+import { reportInterruption } from '../interrupted-run';
 import { checkExecutionName, startExecution } from '../start-execution';
 import { pollIntervalFor, watchRun } from '../watch-run';
 
@@ -86,13 +87,15 @@ async function deploy(options: DeployOptions & { artifactsBucket?: string }) {
     return ExitCode.Succeeded;
   }
 
+  const connectionFlags = options.endpointUrl ? ` --endpoint-url ${options.endpointUrl}` : options.local ? ' --local' : '';
+  const stopReporting = reportInterruption(started, { json: output.json, connectionFlags });
   const report = await watchRun({
     executionArn: started.executionArn,
     output,
     deadline,
     pollIntervalMs: pollIntervalFor(connection.local),
     artifactsBucket: () => locator.artifactsBucket(),
-  });
+  }).finally(stopReporting);
   if (options.junit) {
     writeJUnit(options.junit, report);
     output.progress(`JUnit report: ${options.junit}`);
