@@ -69,6 +69,13 @@ export class Dispatcher {
       const refused = this.guard.refusal(req, ctx.url, this.port, module?.name);
       if (refused) {
         req.resume();
+        if (this.guard.access(ctx.url.pathname) === 'browser') {
+          // a browser shows this page: plain text, not an AWS error document it cannot render
+          const text = `${refused.code}: ${refused.message}\n`;
+          res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+          return;
+        }
         sendServiceError(module?.name ?? 'json', res, refused, ctx);
         return;
       }
