@@ -77,6 +77,12 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     description: 'Compares a smoke output with its baseline and writes the report',
   },
   {
+    folder: 'promote-endpoint',
+    name: 'PromoteEndpoint',
+    timeoutSeconds: 60,
+    description: 'Updates production to the config the candidate passed with (deployment guardrails, capacity kept)',
+  },
+  {
     folder: 'finalize',
     name: 'Finalize',
     timeoutSeconds: 180,

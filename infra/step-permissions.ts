@@ -34,7 +34,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
   switch (folder) {
     case 'validate-input':
       // deploy.json, the artifact (ranged GET), smoke payloads and baselines; ListBucket turns a missing key into 404.
-      return [...p.userInputsRead(), ...p.kms(c.kmsKey, 'read')];
+      // DescribeEndpoint + ListTags: an existing endpoint without the pipeline's tag fails the run (EndpointNotOwned).
+      return [...p.userInputsRead(), ...p.kms(c.kmsKey, 'read'), p.sageMakerRead(['DescribeEndpoint', 'ListTags'], ['endpoint'])];
     case 'acquire-lock':
       return [
         p.s3Read(c.artifactsBucket, 'locks/*'),
@@ -63,7 +64,19 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
         p.sageMakerTagged(['UpdateEndpoint'], ['endpoint', 'endpoint-config']),
         // Records the previous config on the new (pipeline-tagged) config, for Rollback and redrives.
         p.sageMakerTagged(['AddTags'], ['endpoint-config']),
+        // "adopt": true takes over an endpoint without the pipeline's tag by adding it.
+        p.sageMakerAdopt(),
         p.sageMakerRead(['DescribeEndpoint', 'DescribeEndpointConfig', 'ListTags'], ['endpoint', 'endpoint-config']),
+        ...p.volumeKeyGrant(),
+      ];
+    case 'promote-endpoint':
+      return [
+        // Production and this run's config both carry the pipeline tag; the candidate is deleted (it carries it too).
+        p.sageMakerTagged(['UpdateEndpoint'], ['endpoint', 'endpoint-config']),
+        p.sageMakerTagged(['AddTags'], ['endpoint-config']),
+        p.sageMakerTagged(['DeleteEndpoint'], ['endpoint']),
+        p.sageMakerRead(['DescribeEndpoint', 'ListTags'], ['endpoint']),
+        ...p.pipelineAlarms(),
         ...p.volumeKeyGrant(),
       ];
     case 'describe-endpoint':
@@ -260,6 +273,41 @@ class StatementBuilder {
       }),
       `${NAMES_ARE_PER_RUN} Changing or deleting also requires the resource tag ${TAGS.pipeline}=${this.c.pipelineId}.`,
     );
+  }
+
+  /** Adding the pipeline's tag to an endpoint, and nothing else: how "adopt": true takes an endpoint over. */
+  sageMakerAdopt() {
+    return justifyWildcards(
+      new iam.PolicyStatement({
+        actions: ['sagemaker:AddTags'],
+        resources: this.arns(['endpoint']),
+        conditions: {
+          StringEquals: { [`aws:RequestTag/${TAGS.pipeline}`]: this.c.pipelineId },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [TAGS.pipeline, TAGS.endpoint] },
+        },
+      }),
+      `${NAMES_ARE_PER_RUN} Only the pipeline's own tags (${TAGS.pipeline}=${this.c.pipelineId}, ${TAGS.endpoint}) may be added.`,
+    );
+  }
+
+  /** The alarms release.createAlarms puts, named <endpoint>-aep-…, so scoped by the name prefix. */
+  pipelineAlarms() {
+    return [
+      justifyWildcards(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricAlarm'],
+          resources: [
+            this.stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: `${this.c.namePrefix}*-aep-*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+        "Alarm names are <endpoint>-aep-<metric>, per endpoint: matched by the pipeline's name prefix and the -aep- infix.",
+      ),
+    ];
   }
 
   /** Describe must work before the tag is known (an endpoint that exists but is not ours is an error to report). */

@@ -2,7 +2,7 @@ import { OutputTimeout, SmokeInvocationFailed } from '../lib/errors';
 import type { OutputPoll } from '../lib/pipeline-state';
 import { nextPollSeconds, READINESS_POLL_MAX_FACTOR } from '../lib/poll-schedule';
 import { headObject, readFirstBytes } from '../lib/s3-objects';
-import type { InvokedSmokeCaseState } from '../lib/smoke-case-state';
+import { invokedEndpoint, type InvokedSmokeCaseState } from '../lib/smoke-case-state';
 
 /** How much of a failure object goes into the cause: enough for a stack trace's first lines. */
 export const FAILURE_EXCERPT_BYTES = 1024;
@@ -23,7 +23,7 @@ export async function checkOutput(state: InvokedSmokeCaseState, now: Date): Prom
   if (invocation.failureLocation && (await headObject(invocation.failureLocation))) {
     const excerpt = await readFirstBytes(invocation.failureLocation, FAILURE_EXCERPT_BYTES);
     throw new SmokeInvocationFailed(
-      `case ${caseName}: the endpoint ${state.endpointName} failed the request (inference ${invocation.inferenceId}); ` +
+      `case ${caseName}: the endpoint ${invokedEndpoint(state)} failed the request (inference ${invocation.inferenceId}); ` +
         `failure object ${invocation.failureLocation} says: ${printable(excerpt ?? Buffer.alloc(0))}`,
     );
   }
@@ -33,7 +33,7 @@ export async function checkOutput(state: InvokedSmokeCaseState, now: Date): Prom
     const looked = [invocation.outputLocation, invocation.failureLocation].filter(Boolean).join(' and ');
     throw new OutputTimeout(
       `case ${caseName}: no output after ${Math.round(waitedSeconds)} s (timeouts.outputSeconds = ` +
-        `${state.timeouts.outputSeconds}) for inference ${invocation.inferenceId} on endpoint ${state.endpointName}; ` +
+        `${state.timeouts.outputSeconds}) for inference ${invocation.inferenceId} on endpoint ${invokedEndpoint(state)}; ` +
         `looked for ${looked}. Check the endpoint's CloudWatch logs, or raise timeouts.outputSeconds for slow models`,
     );
   }

@@ -1,7 +1,7 @@
 import { artifactKeys } from '../lib/names';
 import type { SmokeCaseResult } from '../lib/pipeline-state';
 import { toS3Uri } from '../lib/s3-uri';
-import type { InvokedSmokeCaseState } from '../lib/smoke-case-state';
+import { caseObjectName, invokedEndpoint, type InvokedSmokeCaseState } from '../lib/smoke-case-state';
 import { compareDocuments, notCompared, type Comparison } from './compare';
 import { loadBaseline, loadOutput } from './documents';
 import { writeReport } from './report';
@@ -18,10 +18,8 @@ export async function compareCase(
 ): Promise<SmokeCaseResult> {
   const smokeCase = state.case;
   const { invocation } = state;
-  const reportUri = toS3Uri({
-    bucket: artifactsBucket,
-    key: artifactKeys.report(state.endpointName, state.execution.name, smokeCase.name),
-  });
+  const reportKey = artifactKeys.report(state.endpointName, state.execution.name, caseObjectName(state));
+  const reportUri = toS3Uri({ bucket: artifactsBucket, key: reportKey });
 
   const output = await loadOutput(invocation.outputLocation);
   const baseline = await loadBaseline(smokeCase);
@@ -36,8 +34,10 @@ export async function compareCase(
   const latencySeconds = Math.max(0, Math.round(completedAt - Date.parse(invocation.invokedAt)) / 1000);
   const cause = comparison.passed ? undefined : `case ${smokeCase.name}: ${comparison.reason} (report ${reportUri})`;
 
-  await writeReport(artifactsBucket, artifactKeys.report(state.endpointName, state.execution.name, smokeCase.name), {
+  await writeReport(artifactsBucket, reportKey, {
     case: smokeCase.name,
+    endpointName: invokedEndpoint(state),
+    phase: state.phase ?? 'gate',
     mode: smokeCase.compare.mode,
     compare: smokeCase.compare,
     passed: comparison.passed,
@@ -62,6 +62,8 @@ export async function compareCase(
     outputUri: invocation.outputLocation,
     reportUri,
     latencySeconds,
+    endpointName: invokedEndpoint(state),
+    phase: state.phase ?? 'gate',
   };
 }
 

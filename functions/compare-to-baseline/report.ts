@@ -5,6 +5,9 @@ import type { Difference } from './outcome';
 
 /** The comparison report of one case, as written to reports/<endpoint>/<execution>/<case>.json. */
 export interface ComparisonReport {
+  /** The endpoint that answered (the candidate at the gate), and the phase: gate, or verify after promotion. */
+  endpointName: string;
+  phase: 'gate' | 'verify';
   case: string;
   mode: Compare['mode'];
   compare: Compare;

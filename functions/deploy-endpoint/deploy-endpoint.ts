@@ -9,6 +9,8 @@ import type { PipelineEnvironment } from '../lib/environment';
 import { DeploymentInProgress, EndpointUpdateFailed, isTransientAwsError, PipelineError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { DeploymentState, PipelineState } from '../lib/pipeline-state';
+import { checkOwnership, tagAdopted } from '../lib/ownership';
+import { deploymentConfig, watchedAlarms } from '../lib/release';
 import {
   asCreationFailure,
   describeEndpointOrUndefined,
@@ -16,6 +18,7 @@ import {
   pipelineTags,
   resourceTags,
 } from '../lib/sagemaker-resources';
+import { createCandidate } from './candidate';
 
 /**
  * Recorded on this run's endpoint config before UpdateEndpoint, so a retried or redriven DeployEndpoint that finds
@@ -26,13 +29,31 @@ export const PREVIOUS_CONFIG_TAG = 'aep:previous-config';
 /** Statuses from which SageMaker cannot UpdateEndpoint; only deleting the endpoint gets it back. */
 const BROKEN = new Set(['Failed', 'OutOfService', 'UpdateRollbackFailed']);
 
+/**
+ * DeployEndpoint: a new endpoint is created and tested directly; an existing one — only if it is ours, or adopted —
+ * gets a candidate endpoint (the default: production is untouched until the gate passes) or, with strategy
+ * in-place, is updated right away, keeping the capacity autoscaling set and with SageMaker's deployment guardrails.
+ */
 export async function deployEndpoint(state: PipelineState, env: PipelineEnvironment, now: Date): Promise<DeploymentState> {
   const startedAt = state.deployment?.startedAt ?? now.toISOString();
   const endpoint = await describeEndpointOrUndefined(state.names.endpoint);
   if (!endpoint) return createEndpoint(state, env, startedAt);
+  // a retried or redriven step: the endpoint is already ours and on (or moving to) this run's config
   if (isMovingToOrOn(endpoint, state.names.endpointConfig)) return resumed(state, endpoint, startedAt);
-  if (endpoint.EndpointStatus === 'InService') return updateEndpoint(state, endpoint, startedAt);
-  throw notDeployable(state, endpoint);
+  const ownership = await checkOwnership({ endpoint, pipelineId: env.pipelineId, adopt: state.config.adopt });
+  if (endpoint.EndpointStatus !== 'InService') throw notDeployable(state, endpoint);
+  if (ownership.adopt) await tagAdopted(endpoint.EndpointArn!, env.pipelineId, state.names.endpoint);
+  const adopted = ownership.adopt ? { adopted: true } : {};
+  if (state.config.release.strategy === 'in-place') return { ...(await updateEndpoint(state, endpoint, startedAt)), ...adopted };
+  await createCandidate(state, env);
+  return {
+    action: 'update',
+    strategy: 'candidate',
+    candidateEndpointName: state.names.candidate,
+    previousConfigName: endpoint.EndpointConfigName,
+    ...adopted,
+    startedAt,
+  };
 }
 
 async function createEndpoint(state: PipelineState, env: PipelineEnvironment, startedAt: string): Promise<DeploymentState> {
@@ -55,7 +76,7 @@ async function createEndpoint(state: PipelineState, env: PipelineEnvironment, st
         `Check who deploys it outside the pipeline, then redrive the execution.`,
     );
   }
-  return { action: 'create', startedAt };
+  return { action: 'create', strategy: 'new', startedAt };
 }
 
 async function updateEndpoint(
@@ -73,15 +94,22 @@ async function updateEndpoint(
       }),
     );
   }
+  const config = deploymentConfig(state.config.release.routing, watchedAlarms(state.config.release, names.endpoint));
   try {
     await sagemaker().send(
-      new UpdateEndpointCommand({ EndpointName: names.endpoint, EndpointConfigName: names.endpointConfig }),
+      new UpdateEndpointCommand({
+        EndpointName: names.endpoint,
+        EndpointConfigName: names.endpointConfig,
+        // the instance count autoscaling has set is kept, not reset to the config's initial count
+        RetainAllVariantProperties: true,
+        DeploymentConfig: config,
+      }),
     );
   } catch (error) {
     throw asUpdateFailure(error, names.endpoint);
   }
-  logger.info('updating endpoint', { endpoint: names.endpoint, from: previousConfigName, to: names.endpointConfig });
-  return { action: 'update', previousConfigName, startedAt };
+  logger.info('updating endpoint in place', { endpoint: names.endpoint, from: previousConfigName, to: names.endpointConfig });
+  return { action: 'update', strategy: 'in-place', previousConfigName, deploymentConfig: config as Record<string, unknown>, startedAt };
 }
 
 /** A retried or redriven step: the endpoint already serves (or is moving to) our config. */
@@ -95,7 +123,9 @@ async function resumed(
     state.deployment?.previousConfigName ??
     (current && current !== state.names.endpointConfig ? current : await taggedPreviousConfig(state));
   logger.info('endpoint already deploying this run’s config; carrying on', { status: endpoint.EndpointStatus });
-  return previousConfigName ? { action: 'update', previousConfigName, startedAt } : { action: 'create', startedAt };
+  return previousConfigName
+    ? { action: 'update', strategy: 'in-place', previousConfigName, startedAt }
+    : { action: 'create', strategy: 'new', startedAt };
 }
 
 async function taggedPreviousConfig(state: PipelineState): Promise<string | undefined> {
@@ -104,7 +134,7 @@ async function taggedPreviousConfig(state: PipelineState): Promise<string | unde
 }
 
 /** SageMaker shows a config being rolled out under PendingDeploymentSummary until the update completes. */
-function isMovingToOrOn(endpoint: DescribeEndpointCommandOutput, configName: string): boolean {
+export function isMovingToOrOn(endpoint: DescribeEndpointCommandOutput, configName: string): boolean {
   return (
     endpoint.EndpointConfigName === configName || endpoint.PendingDeploymentSummary?.EndpointConfigName === configName
   );
@@ -128,7 +158,7 @@ function notDeployable(state: PipelineState, endpoint: DescribeEndpointCommandOu
   );
 }
 
-function asUpdateFailure(error: unknown, endpointName: string): Error {
+export function asUpdateFailure(error: unknown, endpointName: string): Error {
   if (error instanceof PipelineError || isTransientAwsError(error) || !(error instanceof Error)) return error as Error;
   if (/in-progress|in progress|is not in service/i.test(error.message)) {
     return new DeploymentInProgress(

@@ -1,35 +1,45 @@
 import type { DescribeEndpointCommandOutput } from '@aws-sdk/client-sagemaker';
 import { EndpointCreationFailed, EndpointTimeout, EndpointUpdateFailed, type PipelineError } from '../lib/errors';
-import type { DeploymentState, EndpointPoll, PipelineState } from '../lib/pipeline-state';
+import type { SmokeTest } from '../lib/deployment-input';
+import type { DeploymentState, EndpointPoll, PipelineState, TestPhase } from '../lib/pipeline-state';
 import { nextPollSeconds, READINESS_POLL_MAX_FACTOR } from '../lib/poll-schedule';
 import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
 
 /** Statuses that still lead somewhere: keep polling. RollingBack ends InService on the old config (handled below). */
 const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
 
-/** One poll of the WaitForEndpoint loop: ready, not yet (with the next wait), or a named failure. */
+/**
+ * One poll of the WaitForEndpoint loop: ready, not yet (with the next wait), or a named failure. The loop serves
+ * every wait of a run: the endpoint DeployEndpoint deployed (production, or the candidate) for the gate, then
+ * production after PromoteEndpoint for the verification.
+ */
 export async function describeEndpoint(state: PipelineState, now: Date): Promise<EndpointPoll> {
   const deployment = requireDeployment(state);
-  const name = state.names.endpoint;
+  const target = waitTarget(state, deployment);
+  const name = target.endpointName;
   const ours = state.names.endpointConfig;
-  const polls = (state.endpoint?.polls ?? 0) + 1;
+  const polls = state.endpoint?.phase === target.phase ? (state.endpoint.polls ?? 0) + 1 : 1;
   const endpoint = await describeEndpointOrUndefined(name);
   if (!endpoint) throw failure(deployment, `Endpoint ${name} no longer exists: it was deleted while this run was deploying it.`);
 
   const status = endpoint.EndpointStatus ?? 'unknown';
   const poll = {
+    endpointName: name,
+    phase: target.phase,
     status,
     configName: endpoint.EndpointConfigName,
     failureReason: endpoint.FailureReason,
     polls,
     checkedAt: now.toISOString(),
   };
-  if (status === 'InService' && endpoint.EndpointConfigName === ours) return { ...poll, ready: true, nextPollSeconds: 0 };
+  if (status === 'InService' && endpoint.EndpointConfigName === ours) {
+    return { ...poll, ready: true, cases: casesFor(state, target.phase), nextPollSeconds: 0 };
+  }
   if (status === 'InService') throw notOnOurConfig(state, deployment, endpoint);
   if (!IN_PROGRESS.has(status)) {
     throw failure(
       deployment,
-      `Endpoint ${name} is ${status}` +
+      `${describeTarget(state, name)} is ${status}` +
         (endpoint.FailureReason ? `: ${endpoint.FailureReason}` : ' (SageMaker gave no FailureReason)') +
         `. Check the model container's logs (CloudWatch log group /aws/sagemaker/Endpoints/${name}); ` +
         `the failure path then handled the endpoint as onFailure says (see Rollback in the execution history).`,
@@ -37,7 +47,7 @@ export async function describeEndpoint(state: PipelineState, now: Date): Promise
   }
 
   const limitSeconds = state.config.timeouts.endpointSeconds;
-  const elapsedSeconds = (now.getTime() - Date.parse(deployment.startedAt)) / 1000;
+  const elapsedSeconds = (now.getTime() - Date.parse(target.startedAt)) / 1000;
   if (elapsedSeconds >= limitSeconds) {
     throw new EndpointTimeout(
       `Endpoint ${name} is still ${status} ${Math.round(elapsedSeconds)} s after the deployment started ` +
@@ -51,6 +61,24 @@ export async function describeEndpoint(state: PipelineState, now: Date): Promise
     Math.max(1, Math.ceil(limitSeconds - elapsedSeconds)),
   );
   return { ...poll, ready: false, nextPollSeconds: wait };
+}
+
+/** Before promotion: what DeployEndpoint deployed (the candidate, or production); after: production. */
+function waitTarget(state: PipelineState, deployment: DeploymentState): { endpointName: string; phase: TestPhase; startedAt: string } {
+  if (state.promotion) return { endpointName: state.names.endpoint, phase: 'verify', startedAt: state.promotion.startedAt };
+  return { endpointName: deployment.candidateEndpointName ?? state.names.endpoint, phase: 'gate', startedAt: deployment.startedAt };
+}
+
+/** Every case at the gate; after promotion only those marked verify (none when release.verify is off). */
+function casesFor(state: PipelineState, phase: TestPhase): SmokeTest[] {
+  if (phase === 'gate') return state.config.smokeTests;
+  return state.config.release.verify ? state.config.smokeTests.filter((c) => c.verify !== false) : [];
+}
+
+function describeTarget(state: PipelineState, name: string): string {
+  return name === state.names.endpoint
+    ? `Endpoint ${name}`
+    : `Candidate endpoint ${name} (production ${state.names.endpoint} is untouched)`;
 }
 
 function requireDeployment(state: PipelineState): DeploymentState {
@@ -70,7 +98,7 @@ function notOnOurConfig(
   deployment: DeploymentState,
   endpoint: DescribeEndpointCommandOutput,
 ): PipelineError {
-  const name = state.names.endpoint;
+  const name = endpoint.EndpointName ?? state.names.endpoint;
   const reason = endpoint.FailureReason ? ` FailureReason: ${endpoint.FailureReason}.` : '';
   if (deployment.action === 'update' && endpoint.EndpointConfigName === deployment.previousConfigName) {
     return new EndpointUpdateFailed(

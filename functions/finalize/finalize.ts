@@ -1,10 +1,11 @@
 import { auditKey, writeAuditRecord } from '../lib/audit';
-import { publishDeploymentEvent } from '../lib/deployment-events';
+import { eventRelease, publishDeploymentEvent } from '../lib/deployment-events';
 import type { PipelineEnvironment } from '../lib/environment';
 import { releaseLock } from '../lib/lock';
 import { logger } from '../lib/logger';
 import type { DeploymentResult, PipelineState } from '../lib/pipeline-state';
 import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
+import { releaseFacts } from '../lib/release';
 import { toS3Uri } from '../lib/s3-uri';
 import { configureAutoscalingOrWarn, type AutoscalingResult } from './autoscaling';
 import { deleteSupersededResources } from './superseded';
@@ -31,13 +32,28 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
     ? await configureAutoscalingOrWarn(names.endpoint, config.autoscaling)
     : {};
 
+  const release = releaseFacts(state);
   const result: DeploymentResult = {
     endpointName: names.endpoint,
     ...(endpoint?.EndpointArn ? { endpointArn: endpoint.EndpointArn } : {}),
     endpointConfigName: endpointConfig.name,
     modelName: model.name,
     action: deployment.action,
+    strategy: deployment.strategy,
+    ...(deployment.candidateEndpointName ? { candidateEndpointName: deployment.candidateEndpointName } : {}),
     ...(deployment.previousConfigName ? { previousConfigName: deployment.previousConfigName } : {}),
+    ...(deployment.adopted ? { adopted: true } : {}),
+    ...(release.promotion
+      ? {
+          promotion: {
+            startedAt: release.promotion.startedAt,
+            endedAt: release.promotion.endedAt ?? new Date().toISOString(),
+            routing: release.promotion.routing,
+            alarms: release.alarmsWatched,
+          },
+        }
+      : {}),
+    exposure: release.exposure,
     verdict: 'passed',
     cases: state.smoke?.cases ?? [],
     auditUri: toS3Uri({ bucket: env.artifactsBucket, key: auditKey(names.endpoint, execution.name) }),
@@ -75,6 +91,7 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
     config: endpointConfig.name,
     verdict: 'passed',
     auditUri: result.auditUri,
+    release: eventRelease(release),
   });
   // last: while we hold the lock no other run of this endpoint creates anything, so a retried Finalize is safe
   const released = await releaseLock({ bucket: env.artifactsBucket, endpointName: names.endpoint, executionArn: execution.id });

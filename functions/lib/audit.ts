@@ -17,6 +17,7 @@ import type {
   RollbackState,
   SmokeResults,
 } from './pipeline-state';
+import { gateResults, releaseFacts, type ReleaseFacts } from './release';
 import { toS3Uri } from './s3-uri';
 
 /**
@@ -47,7 +48,10 @@ export interface AuditRecord {
   };
   /** The endpoint config served before this run (what a rollback restores). */
   previousConfigName?: string;
+  /** The gate: the smoke cases run before the verdict (on the candidate, or on production). */
   smoke?: SmokeResults;
+  /** Strategy, candidate, promotion, alarms watched, auto-rollback, exposure, verification. */
+  release?: ReleaseFacts;
   error?: CaughtError;
   rollback?: RollbackState;
   rollbackError?: CaughtError;
@@ -118,7 +122,8 @@ export function buildAuditRecord(
       ...(state.endpoint ? { endpoint: state.endpoint } : {}),
     },
     ...(state.deployment?.previousConfigName ? { previousConfigName: state.deployment.previousConfigName } : {}),
-    ...(state.smoke ? { smoke: state.smoke } : {}),
+    ...(gateResults(state) ? { smoke: gateResults(state) } : {}),
+    ...(state.config ? { release: releaseFacts(state, error) } : {}),
     ...(error ? { error } : {}),
     ...(state.rollback ? { rollback: state.rollback } : {}),
     ...(state.rollbackError ? { rollbackError: state.rollbackError } : {}),

@@ -1,6 +1,7 @@
 import { PublishCommand, type MessageAttributeValue } from '@aws-sdk/client-sns';
 import { sns } from './clients';
 import type { CaughtError } from './pipeline-state';
+import type { ReleaseFacts } from './release';
 
 /**
  * The deployment-events message: one per execution, on the deployment-events topic, for chat notifications, CD
@@ -18,6 +19,28 @@ export interface DeploymentEvent {
   verdict: 'passed' | 'failed';
   error?: CaughtError;
   auditUri: string;
+  /** How the model was released (strategy, candidate, promotion, auto-rollback, exposure). */
+  release?: EventRelease;
+}
+
+export type EventRelease = Pick<ReleaseFacts, 'strategy' | 'candidateEndpointName' | 'adopted' | 'alarmsWatched' | 'exposure'> & {
+  promotion?: { startedAt: string; endedAt?: string; routing: string };
+  autoRollback?: boolean;
+};
+
+/** The release facts an event carries: the audit record has the rest (deployment config, verification results). */
+export function eventRelease(facts: ReleaseFacts): EventRelease {
+  return {
+    ...(facts.strategy ? { strategy: facts.strategy } : {}),
+    ...(facts.candidateEndpointName ? { candidateEndpointName: facts.candidateEndpointName } : {}),
+    ...(facts.adopted ? { adopted: true } : {}),
+    ...(facts.promotion
+      ? { promotion: { startedAt: facts.promotion.startedAt, ...(facts.promotion.endedAt ? { endedAt: facts.promotion.endedAt } : {}), routing: facts.promotion.routing } }
+      : {}),
+    alarmsWatched: facts.alarmsWatched,
+    ...(facts.autoRollback ? { autoRollback: true } : {}),
+    exposure: facts.exposure,
+  };
 }
 
 /** SNS takes 256 KiB; a cause is cut well before that (the audit record has it whole). */
@@ -45,6 +68,7 @@ export function messageAttributes(event: DeploymentEvent): Record<string, Messag
     endpointName: event.endpointName,
     verdict: event.verdict,
     ...(event.error?.Error ? { error: event.error.Error } : {}),
+    ...(event.release?.strategy ? { strategy: event.release.strategy } : {}),
   };
   return Object.fromEntries(
     Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),

@@ -59,6 +59,8 @@ export const smokeTestSchema = z.strictObject({
   accept: z.string().min(1).max(1024).optional(),
   baseline: baselineSchema,
   compare: compareSchema,
+  /** Run this case again against production after a candidate is promoted (release.verify); default true. */
+  verify: z.boolean().optional(),
 });
 
 const asyncSchema = z.strictObject({
@@ -111,6 +113,51 @@ const environmentSchema = z
       .refine((e) => Object.keys(e).length <= 100, { message: 'at most 100 environment variables' }),
   );
 
+const capacitySizeSchema = z.strictObject({
+  type: z.enum(['INSTANCE_COUNT', 'CAPACITY_PERCENT']),
+  value: z.number().int().min(1),
+});
+
+/**
+ * How SageMaker shifts production to the new config (UpdateEndpoint's DeploymentConfig): blue/green with all traffic
+ * at once, a canary first or linear steps, or a rolling update in batches. `size` is the canary size, the linear step
+ * or the rolling batch.
+ */
+const routingSchema = z
+  .strictObject({
+    type: z.enum(['ALL_AT_ONCE', 'CANARY', 'LINEAR', 'ROLLING']),
+    size: capacitySizeSchema.optional(),
+    /** Between traffic steps (blue/green) or batches (rolling): the baking time alarms are watched. */
+    waitIntervalSeconds: z.number().int().min(0).max(3600).optional(),
+    /** Blue/green: how long the old fleet is kept after all traffic moved (a final baking period). */
+    terminationWaitSeconds: z.number().int().min(0).max(3600).optional(),
+    maximumExecutionTimeoutSeconds: z.number().int().min(600).max(28800).optional(),
+  })
+  .refine((r) => r.type === 'ALL_AT_ONCE' || r.size !== undefined, {
+    message: 'size is required for CANARY, LINEAR and ROLLING ({"type": "INSTANCE_COUNT" | "CAPACITY_PERCENT", "value": n})',
+    path: ['size'],
+  })
+  .refine((r) => r.size?.type !== 'CAPACITY_PERCENT' || r.size.value <= 100, {
+    message: 'a CAPACITY_PERCENT size is at most 100',
+    path: ['size', 'value'],
+  });
+
+/** CloudWatch alarm names: 1-255 characters. */
+const alarmName = z.string().min(1).max(255);
+
+/** How a new model reaches an endpoint that already serves (a new endpoint is created and tested directly). */
+const releaseSchema = z.strictObject({
+  /** candidate: test on a temporary endpoint, then promote; in-place: update production, then test it. */
+  strategy: z.enum(['candidate', 'in-place']).optional(),
+  routing: routingSchema.optional(),
+  /** CloudWatch alarms SageMaker watches while it shifts traffic; one in ALARM rolls production back. */
+  alarms: z.array(alarmName).max(10).optional(),
+  /** Also watch alarms the pipeline creates for the endpoint (failed invocations, age of the oldest queued request). */
+  createAlarms: z.boolean().optional(),
+  /** After promotion, run the smoke cases marked verify (all by default) against production. */
+  verify: z.boolean().optional(),
+});
+
 /** Everything a deployment can set, all optional: the common shape of defaults, deploy.json and the input. */
 const deploymentFields = {
   endpointName: sagemakerName.optional(),
@@ -131,11 +178,20 @@ const deploymentFields = {
   /** How many superseded model/config pairs Finalize keeps for quick manual rollback. */
   retainPrevious: z.number().int().min(0).max(20).optional(),
   autoscaling: autoscalingSchema.optional(),
+  release: releaseSchema.optional(),
 };
 
 export const deploymentDefaultsSchema = z.strictObject(deploymentFields);
 export const deployFileSchema = z.strictObject(deploymentFields);
-export const executionInputSchema = z.strictObject({ modelDataUrl: s3Uri, ...deploymentFields });
+export const executionInputSchema = z.strictObject({
+  modelDataUrl: s3Uri,
+  ...deploymentFields,
+  /**
+   * Take over an existing endpoint that does not carry this pipeline's tag: it is tagged, then deployed. Only in the
+   * execution input (never a default or deploy.json), so taking over someone's endpoint is always a deliberate act.
+   */
+  adopt: z.boolean().optional(),
+});
 
 export type DeploymentDefaults = z.infer<typeof deploymentDefaultsSchema>;
 export type DeployFile = z.infer<typeof deployFileSchema>;
@@ -143,6 +199,7 @@ export type ExecutionInput = z.input<typeof executionInputSchema>;
 export type SmokeTest = z.infer<typeof smokeTestSchema>;
 export type Compare = z.infer<typeof compareSchema>;
 export type Autoscaling = z.infer<typeof autoscalingSchema>;
+export type Routing = z.infer<typeof routingSchema>;
 
 /** Built-in defaults, the lowest layer under the stack's own. */
 export const BUILT_IN_DEFAULTS = {
@@ -156,7 +213,24 @@ export const BUILT_IN_DEFAULTS = {
   timeouts: { endpointSeconds: 3600, outputSeconds: 1200, lockSeconds: 3600 },
   onFailure: 'rollback' as const,
   retainPrevious: 2,
+  release: {
+    strategy: 'candidate' as const,
+    routing: { type: 'ALL_AT_ONCE' as const, waitIntervalSeconds: 0, terminationWaitSeconds: 0 } as Routing,
+    alarms: [] as string[],
+    createAlarms: false,
+    verify: true,
+  },
 };
+
+/** The release settings after every layer is merged. */
+export interface ResolvedRelease {
+  strategy: 'candidate' | 'in-place';
+  routing: Routing;
+  alarms: string[];
+  createAlarms: boolean;
+  /** False also when no smoke case is marked verify: there is nothing to run after promotion. */
+  verify: boolean;
+}
 
 /** The configuration a run deploys, after every layer is merged: nothing left optional that a step needs. */
 export interface ResolvedConfig {
@@ -173,6 +247,9 @@ export interface ResolvedConfig {
   onFailure: 'rollback' | 'keep';
   retainPrevious: number;
   autoscaling?: Autoscaling;
+  release: ResolvedRelease;
+  /** The execution input said "adopt": true. */
+  adopt: boolean;
 }
 
 type Layer = Partial<Omit<ResolvedConfig, 'modelDataUrl'>> & { modelDataUrl?: string };

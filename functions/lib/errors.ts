@@ -15,6 +15,7 @@ export const ERROR_NAMES = [
   'OutputTimeout',
   'BaselineMismatch',
   'RollbackFailed',
+  'EndpointNotOwned',
 ] as const;
 
 export type PipelineErrorName = (typeof ERROR_NAMES)[number];
@@ -55,6 +56,11 @@ export class BaselineMismatch extends PipelineError {
 }
 export class RollbackFailed extends PipelineError {
   override readonly name = 'RollbackFailed';
+}
+
+/** An existing endpoint without this pipeline's tag: another team's, or made by hand. `"adopt": true` takes it over. */
+export class EndpointNotOwned extends PipelineError {
+  override readonly name = 'EndpointNotOwned';
 }
 
 /**

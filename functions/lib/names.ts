@@ -19,12 +19,18 @@ export interface ResourceNames {
   endpoint: string;
   model: string;
   endpointConfig: string;
+  /**
+   * The temporary endpoint the candidate strategy tests on. SageMaker names endpoints, configs and models in separate
+   * namespaces, so it shares the run's derived name: within 63 characters and the name prefix, like the others.
+   */
+  candidate: string;
   runId: string;
 }
 
 export function resourceNames(endpointName: string, executionArn: string): ResourceNames {
   const id = runId(executionArn);
-  return { endpoint: endpointName, model: `${endpointName}-${id}`, endpointConfig: `${endpointName}-${id}`, runId: id };
+  const derived = `${endpointName}-${id}`;
+  return { endpoint: endpointName, model: derived, endpointConfig: derived, candidate: derived, runId: id };
 }
 
 /** True when `name` is a model or endpoint-config name this pipeline derived for `endpointName`. */
@@ -58,4 +64,6 @@ export const TAGS = {
   pipeline: 'aep:pipeline',
   execution: 'aep:execution',
   endpoint: 'aep:endpoint',
+  /** On a candidate endpoint: the production endpoint it stands in for. */
+  candidateFor: 'aep:candidate-for',
 } as const;

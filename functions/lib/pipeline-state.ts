@@ -42,30 +42,71 @@ export interface CreatedResource {
   createdNow: boolean;
 }
 
+/**
+ * How this run releases: `new` creates the endpoint and tests it; `candidate` tests a temporary endpoint and then
+ * promotes production; `in-place` updates production and then tests it.
+ */
+export type ReleaseStrategy = 'new' | 'candidate' | 'in-place';
+
 /** $.deployment — DeployEndpoint. */
 export interface DeploymentState {
+  /** create: the endpoint did not exist; update: it did (whatever the strategy). */
   action: 'create' | 'update';
+  strategy: ReleaseStrategy;
+  /** The temporary endpoint of the candidate strategy. */
+  candidateEndpointName?: string;
   /** The config the endpoint served before this run: what Rollback restores. */
   previousConfigName?: string;
+  /** The endpoint carried no pipeline tag and "adopt": true took it over (tagged it). */
+  adopted?: boolean;
+  /** In-place: the DeploymentConfig UpdateEndpoint was given. */
+  deploymentConfig?: Record<string, unknown>;
   startedAt: string;
 }
 
+/** Which endpoint the WaitForEndpoint loop and the smoke tests are about: before the verdict, or after promotion. */
+export type TestPhase = 'gate' | 'verify';
+
 /** $.endpoint — DescribeEndpoint, once per poll. */
 export interface EndpointPoll {
+  /** The endpoint polled: production, or the candidate. */
+  endpointName: string;
+  phase: TestPhase;
   status: string;
   configName?: string;
   failureReason?: string;
   ready: boolean;
+  /** Once ready: the smoke cases to run against it (all at the gate; those marked verify after promotion). */
+  cases?: SmokeTest[];
   polls: number;
   nextPollSeconds: number;
   checkedAt: string;
+}
+
+/** $.promotion — PromoteEndpoint: production updated to the config the candidate passed with. */
+export interface PromotionState {
+  endpointName: string;
+  fromConfigName?: string;
+  toConfigName: string;
+  /** The DeploymentConfig given to UpdateEndpoint (routing, alarms). */
+  deploymentConfig: Record<string, unknown>;
+  alarms: string[];
+  /** The candidate endpoint's delete was requested (it is not needed once production moves). */
+  candidateDeleted: boolean;
+  /** The gate's smoke results: $.smoke is overwritten by the verification. */
+  gate?: SmokeResults;
+  startedAt: string;
 }
 
 /** The input of one SmokeTests iteration (the Map's ItemSelector). */
 export interface SmokeCaseState {
   case: SmokeTest;
   index: number;
+  /** The release's endpoint (production): it names the case's S3 objects. */
   endpointName: string;
+  /** The endpoint invoked: the candidate at the gate, production otherwise (default endpointName). */
+  target?: string;
+  phase?: TestPhase;
   execution: ExecutionRef;
   poll: ResolvedConfig['poll'];
   timeouts: ResolvedConfig['timeouts'];
@@ -105,6 +146,9 @@ export interface SmokeCaseResult {
   reportUri: string;
   /** Seconds from InvokeEndpointAsync to the output appearing in S3. */
   latencySeconds: number;
+  /** The endpoint that answered, and whether before the verdict (gate) or after promotion (verify). */
+  endpointName?: string;
+  phase?: TestPhase;
 }
 
 /** $.smoke — the SmokeTests Map's ResultSelector. */
@@ -139,12 +183,24 @@ export interface DeploymentResult {
   endpointConfigName: string;
   modelName: string;
   action: 'create' | 'update';
+  strategy: ReleaseStrategy;
+  candidateEndpointName?: string;
   previousConfigName?: string;
+  adopted?: boolean;
+  promotion?: { startedAt: string; endedAt: string; routing: string; alarms: string[] };
+  /** Production answered with the new model before the verdict (in-place, or a new endpoint): see Exposure. */
+  exposure: Exposure;
   verdict: 'passed';
   cases: SmokeCaseResult[];
   auditUri: string;
   deletedResources: string[];
   autoscaling?: { resourceId: string; minCapacity: number; maxCapacity: number };
+}
+
+/** Whether production served the new model before the gate's verdict, and why (audit record and events). */
+export interface Exposure {
+  productionServedBeforeVerdict: boolean;
+  reason: string;
 }
 
 /** The state after ValidateInput: what every later step can rely on. */
@@ -159,6 +215,7 @@ export interface PipelineState {
   deployment?: DeploymentState;
   endpoint?: EndpointPoll;
   smoke?: SmokeResults;
+  promotion?: PromotionState;
   error?: CaughtError;
   rollback?: RollbackState;
   rollbackError?: CaughtError;

@@ -78,7 +78,7 @@ export function isSageMakerAlreadyExists(error: unknown): boolean {
  * someone created it by hand — the run stops rather than deploy a resource it did not define.
  */
 export async function createOwnedResource(args: {
-  kind: 'model' | 'endpoint config';
+  kind: 'model' | 'endpoint config' | 'candidate endpoint';
   name: string;
   executionArn: string;
   /** The ARN of the existing resource, or undefined when there is none. */

@@ -27,6 +27,8 @@ export const smokeCaseStateSchema = z.object({
   case: smokeTestSchema,
   index: z.number().int().min(0),
   endpointName: z.string().min(1),
+  target: z.string().min(1).optional(),
+  phase: z.enum(['gate', 'verify']).optional(),
   execution: executionRefSchema,
   poll: z.object({ endpointSeconds: z.number(), outputSeconds: z.number(), lockSeconds: z.number() }),
   timeouts: z.object({ endpointSeconds: z.number(), outputSeconds: z.number(), lockSeconds: z.number() }),
@@ -54,4 +56,17 @@ export function parseInvokedSmokeCaseState(input: unknown): InvokedSmokeCaseStat
     throw new Error(`The smoke case state of case ${state.case.name} has no invocation (a workflow definition bug)`);
   }
   return state as InvokedSmokeCaseState;
+}
+
+/** The endpoint a case is sent to: the candidate at the gate, production otherwise. */
+export function invokedEndpoint(state: SmokeCaseState): string {
+  return state.target ?? state.endpointName;
+}
+
+/**
+ * The name a case's S3 objects and InferenceId derive from: the case name at the gate, with ".verify" after
+ * promotion, so the verification never overwrites (or is mistaken for) the gate's output and report.
+ */
+export function caseObjectName(state: SmokeCaseState): string {
+  return state.phase === 'verify' ? `${state.case.name}.verify` : state.case.name;
 }

@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import { auditKey, writeAuditRecord } from '../lib/audit';
 import { sagemakerName } from '../lib/deployment-input';
-import { publishDeploymentEvent } from '../lib/deployment-events';
+import { eventRelease, publishDeploymentEvent } from '../lib/deployment-events';
 import type { PipelineEnvironment } from '../lib/environment';
 import { describeError, isTransientAwsError } from '../lib/errors';
 import { releaseLock } from '../lib/lock';
 import { logger } from '../lib/logger';
 import type { CaughtError, ExecutionRef, PipelineState } from '../lib/pipeline-state';
+import { releaseFacts } from '../lib/release';
 import { toS3Uri } from '../lib/s3-uri';
 import { finalError } from './final-error';
 
@@ -70,6 +71,7 @@ export async function recordFailure(input: RecordFailureInput, env: PipelineEnvi
       verdict: 'failed',
       error,
       auditUri,
+      ...(validated ? { release: eventRelease(releaseFacts(rawState as Partial<PipelineState>, error)) } : {}),
     }),
   );
   return error;

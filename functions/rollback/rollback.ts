@@ -48,13 +48,23 @@ export async function rollbackStep(state: PipelineState, now: Date): Promise<Rol
   const pass = new Pass(state, prior, now);
   pass.checkDeadline();
 
+  // The candidate first: it is this run's own endpoint, removed passed or failed (kept under onFailure keep).
+  const candidateName = state.deployment?.candidateEndpointName;
+  const candidate = candidateName ? await describeEndpointOrUndefined(candidateName) : undefined;
+  if (candidate) {
+    const tags = await tagsUnlessGone(candidate.EndpointArn);
+    if (tags && isCreatedBy(tags, state.execution.id) && !(await pass.removeEndpoint(candidate, 'candidate endpoint'))) {
+      return pass.waiting(candidate);
+    }
+  }
+
   const endpoint = await describeEndpointOrUndefined(state.names.endpoint);
   if (endpoint) {
     const tags = await tagsUnlessGone(endpoint.EndpointArn);
     // Gone between the describe and the tag lookup (our own delete finishing): nothing left to wait for.
     if (tags) {
       const createdByUs = state.deployment?.action !== 'update' && isCreatedBy(tags, state.execution.id);
-      const done = createdByUs ? await pass.removeEndpoint(endpoint) : await pass.restoreEndpoint(endpoint);
+      const done = createdByUs ? await pass.removeEndpoint(endpoint, 'endpoint') : await pass.restoreEndpoint(endpoint);
       if (!done) return pass.waiting(endpoint);
     }
   }
@@ -106,11 +116,11 @@ class Pass {
     );
   }
 
-  /** An endpoint this run created: deleted, unless onFailure is keep. True when nothing is left to wait for. */
-  async removeEndpoint(endpoint: DescribeEndpointCommandOutput): Promise<boolean> {
-    const name = this.state.names.endpoint;
+  /** An endpoint this run created (or its candidate): deleted, unless onFailure is keep. True when nothing is left to wait for. */
+  async removeEndpoint(endpoint: DescribeEndpointCommandOutput, what: 'endpoint' | 'candidate endpoint'): Promise<boolean> {
+    const name = endpoint.EndpointName ?? this.state.names.endpoint;
     if (this.keep) {
-      this.addKept(`endpoint ${name}`);
+      this.addKept(`${what} ${name}`);
       return true;
     }
     if (IN_TRANSITION.has(endpoint.EndpointStatus ?? '')) return false;
@@ -121,7 +131,7 @@ class Pass {
       if (isTransientAwsError(error)) throw error;
       throw this.failed(`delete endpoint ${name} (${describeError(error)})`, `aws sagemaker delete-endpoint --endpoint-name ${name}`);
     }
-    this.addAction(`deleted endpoint ${name}`);
+    this.addAction(`deleted ${what} ${name}`);
     return false; // its config can be deleted once the endpoint is gone
   }
 
@@ -157,7 +167,10 @@ class Pass {
       );
     }
     try {
-      await sagemaker().send(new UpdateEndpointCommand({ EndpointName: name, EndpointConfigName: previous }));
+      // the instance count autoscaling has set is kept on the way back too
+      await sagemaker().send(
+        new UpdateEndpointCommand({ EndpointName: name, EndpointConfigName: previous, RetainAllVariantProperties: true }),
+      );
     } catch (error) {
       if (isTransientAwsError(error)) throw error;
       throw this.failed(
@@ -199,7 +212,7 @@ class Pass {
 
   waiting(endpoint: DescribeEndpointCommandOutput): RollbackProgress {
     const status = endpoint.EndpointStatus ?? 'unknown';
-    if (IN_TRANSITION.has(status)) this.addAction(`waiting for endpoint ${this.state.names.endpoint} (${status})`);
+    if (IN_TRANSITION.has(status)) this.addAction(`waiting for endpoint ${endpoint.EndpointName ?? this.state.names.endpoint} (${status})`);
     return this.progress(false);
   }
 

@@ -6,6 +6,7 @@ import { artifactKeys } from '../lib/names';
 import type { SmokeCaseState, SmokeInvocation } from '../lib/pipeline-state';
 import { toS3Uri, type S3Location } from '../lib/s3-uri';
 import { toLocation } from '../lib/s3-objects';
+import { caseObjectName, invokedEndpoint } from '../lib/smoke-case-state';
 import { inferenceId } from './inference-id';
 
 /**
@@ -21,17 +22,18 @@ export async function invokeSmokeCase(
   const smokeCase = state.case;
   const input: S3Location = {
     bucket: artifactsBucket,
-    key: artifactKeys.asyncInput(state.endpointName, state.execution.name, smokeCase.name),
+    key: artifactKeys.asyncInput(state.endpointName, state.execution.name, caseObjectName(state)),
   };
+  const endpointName = invokedEndpoint(state);
   await copyPayload(smokeCase.name, smokeCase.payloadUri, input);
 
-  const id = inferenceId(state.execution.name, smokeCase.name);
+  const id = inferenceId(state.execution.name, caseObjectName(state));
   const invokedAt = now().toISOString();
   let response;
   try {
     response = await sagemakerRuntime().send(
       new InvokeEndpointAsyncCommand({
-        EndpointName: state.endpointName,
+        EndpointName: endpointName,
         InputLocation: toS3Uri(input),
         ContentType: smokeCase.contentType,
         Accept: smokeCase.accept,
@@ -42,14 +44,14 @@ export async function invokeSmokeCase(
   } catch (error) {
     if (isTransientAwsError(error)) throw error;
     throw new SmokeInvocationFailed(
-      `case ${smokeCase.name}: InvokeEndpointAsync on endpoint ${state.endpointName} was rejected ` +
+      `case ${smokeCase.name}: InvokeEndpointAsync on endpoint ${endpointName} was rejected ` +
         `(${describeError(error)}); check that the endpoint is InService with an asynchronous inference config ` +
         `and that the case's contentType/accept are valid`,
     );
   }
   if (!response.OutputLocation) {
     throw new SmokeInvocationFailed(
-      `case ${smokeCase.name}: InvokeEndpointAsync on endpoint ${state.endpointName} returned no OutputLocation; ` +
+      `case ${smokeCase.name}: InvokeEndpointAsync on endpoint ${endpointName} returned no OutputLocation; ` +
         `the endpoint config must set AsyncInferenceConfig.OutputConfig.S3OutputPath`,
     );
   }

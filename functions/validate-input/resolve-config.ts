@@ -6,6 +6,8 @@ import {
   type DeploymentDefaults,
   type executionInputSchema,
   type ResolvedConfig,
+  type ResolvedRelease,
+  type SmokeTest,
 } from '../lib/deployment-input';
 import { ENDPOINT_NAME_MAX, isValidSageMakerName, resourceNames } from '../lib/names';
 import { parseS3Uri } from '../lib/s3-uri';
@@ -95,7 +97,21 @@ export function resolveConfig(args: ResolveArgs): Resolution {
       onFailure: d.onFailure,
       retainPrevious: d.retainPrevious,
       ...(merged.autoscaling ? { autoscaling: merged.autoscaling } : {}),
+      release: resolveRelease(d.release, smokeTests),
+      adopt: args.input.adopt ?? false,
     },
+  };
+}
+
+/** Fills what the layers left out of `release`; verify is off when no case is marked for it. */
+function resolveRelease(merged: Partial<ResolvedRelease>, smokeTests: SmokeTest[]): ResolvedRelease {
+  const defaults = BUILT_IN_DEFAULTS.release;
+  return {
+    strategy: merged.strategy ?? defaults.strategy,
+    routing: { waitIntervalSeconds: 0, ...(merged.routing ?? defaults.routing) },
+    alarms: merged.alarms ?? defaults.alarms,
+    createAlarms: merged.createAlarms ?? defaults.createAlarms,
+    verify: (merged.verify ?? defaults.verify) && smokeTests.some((test) => test.verify !== false),
   };
 }
 

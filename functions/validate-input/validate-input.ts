@@ -3,6 +3,8 @@ import { describeIssues, deployFileSchema, executionInputSchema, type DeployFile
 import type { PipelineEnvironment } from '../lib/environment';
 import { ArtifactNotFound, InvalidInput, InvalidModelArtifact } from '../lib/errors';
 import { resourceNames } from '../lib/names';
+import { checkOwnership } from '../lib/ownership';
+import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
 import type { ArtifactIdentity, ExecutionRef, PipelineState } from '../lib/pipeline-state';
 import { headObject, MalformedJsonObject, readFirstBytes, readJsonObject, type ObjectHead } from '../lib/s3-objects';
 import { keyPrefix, parseS3Uri, toS3Uri } from '../lib/s3-uri';
@@ -56,6 +58,7 @@ export async function validateInput(
 
   const artifact = await checkArtifact(config.modelDataUrl);
   await checkObjectsExist(smokeTestObjects(config.smokeTests));
+  await checkEndpointOwned(config.endpointName, config.adopt, env.pipelineId);
   return { execution, config, names: resourceNames(config.endpointName, execution.id), artifact };
 }
 
@@ -63,6 +66,12 @@ function jsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/** An existing endpoint that is not ours fails the run here, before the lock is taken or anything created. */
+async function checkEndpointOwned(endpointName: string, adopt: boolean, pipelineId: string): Promise<void> {
+  const endpoint = await describeEndpointOrUndefined(endpointName);
+  if (endpoint) await checkOwnership({ endpoint, pipelineId, adopt });
 }
 
 async function readDeployFile(uri: string): Promise<DeployFile | undefined> {

@@ -72,7 +72,7 @@ describe('writeAuditRecord', () => {
     sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [entered('CreateModel', 1), exited('CreateModel', 2)] });
     const state = pipelineState({
       model: { name: 'recommender-abc', arn: 'arn:model', createdNow: true },
-      deployment: { action: 'update', previousConfigName: 'recommender-old', startedAt: t(3).toISOString() },
+      deployment: { action: 'update', strategy: 'in-place', previousConfigName: 'recommender-old', startedAt: t(3).toISOString() },
       smoke: { cases: [], anyFailed: false },
     });
     const uri = await writeAuditRecord({

@@ -55,6 +55,8 @@ describe('CompareToBaseline', () => {
       outputUri: invocation.outputLocation,
       reportUri: REPORT_URI,
       latencySeconds: 42,
+      endpointName: 'recommender',
+      phase: 'gate',
     });
     const report = writtenReport();
     expect(report).toMatchObject({

@@ -9,8 +9,8 @@ import { awsError, pipelineState, setTestEnvironment } from './fixtures';
 const sm = mockClient(SageMakerClient);
 const startedAt = '2025-01-01T00:00:00.000Z';
 const previous = 'recommender-0123456789';
-const created: DeploymentState = { action: 'create', startedAt };
-const updated: DeploymentState = { action: 'update', previousConfigName: previous, startedAt };
+const created: DeploymentState = { action: 'create', strategy: 'new', startedAt };
+const updated: DeploymentState = { action: 'update', strategy: 'in-place', previousConfigName: previous, startedAt };
 const withDeployment = (deployment: DeploymentState, extra: Partial<PipelineState> = {}) => pipelineState({ deployment, ...extra });
 const ours = pipelineState().names.endpointConfig;
 const at = (seconds: number) => new Date(Date.parse(startedAt) + seconds * 1000);
@@ -27,12 +27,14 @@ it('is ready when the endpoint is InService on our config', async () => {
 
 it('is not ready while Creating, counting polls and waiting a little longer each time from config.poll.endpointSeconds', async () => {
   sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'Creating', EndpointConfigName: ours });
-  const previousPoll = { status: 'Creating', ready: false, polls: 2, nextPollSeconds: 30, checkedAt: startedAt };
+  const previousPoll = { endpointName: 'recommender', phase: 'gate' as const, status: 'Creating', ready: false, polls: 2, nextPollSeconds: 30, checkedAt: startedAt };
   await expect(describeEndpoint(withDeployment(created, { endpoint: previousPoll }), at(90))).resolves.toEqual({
     status: 'Creating',
     configName: ours,
     failureReason: undefined,
     ready: false,
+    endpointName: 'recommender',
+    phase: 'gate',
     polls: 3,
     // third poll: 30 s × 1.5, the cap (READINESS_POLL_MAX_FACTOR)
     nextPollSeconds: 45,

@@ -38,7 +38,7 @@ function deployedState(overrides: Partial<PipelineState> = {}): PipelineState {
     ...base,
     model: { name: base.names.model, arn: 'arn:model', createdNow: true },
     endpointConfig: { name: base.names.endpointConfig, arn: 'arn:config', createdNow: true },
-    deployment: { action: 'update', previousConfigName: PREVIOUS, startedAt: minutes(2).toISOString() },
+    deployment: { action: 'update', strategy: 'in-place', previousConfigName: PREVIOUS, startedAt: minutes(2).toISOString() },
     smoke: { cases: [], anyFailed: false },
     ...overrides,
   };
@@ -109,7 +109,9 @@ describe('Finalize', () => {
       endpointConfigName: state.names.endpointConfig,
       modelName: state.names.model,
       action: 'update',
+      strategy: 'in-place',
       previousConfigName: PREVIOUS,
+      exposure: { productionServedBeforeVerdict: true, reason: expect.stringMatching(/^in-place/) },
       verdict: 'passed',
       cases: [],
       auditUri: 's3://aep-artifacts/audit/recommender/run-1.json',
@@ -133,6 +135,7 @@ describe('Finalize', () => {
       config: state.names.endpointConfig,
       verdict: 'passed',
       auditUri: 's3://aep-artifacts/audit/recommender/run-1.json',
+      release: { strategy: 'in-place', alarmsWatched: [], exposure: { productionServedBeforeVerdict: true, reason: expect.any(String) } },
     });
     expect(s3Mock).toHaveReceivedCommandWith(DeleteObjectCommand, { Key: 'locks/recommender.json', IfMatch: '"lock"' });
   });

@@ -43,6 +43,7 @@ export const MODEL_DATA_URL = 's3://aep-models/models/recommender/v2/model.tar.g
 export function resolvedConfig(overrides: Partial<ResolvedConfig> = {}): ResolvedConfig {
   return {
     ...structuredClone(BUILT_IN_DEFAULTS),
+    adopt: false,
     // Short re-check intervals, so the schedule arithmetic in the tests reads in familiar numbers.
     poll: { endpointSeconds: 30, outputSeconds: 10, lockSeconds: 30 },
     modelDataUrl: MODEL_DATA_URL,

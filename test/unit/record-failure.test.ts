@@ -54,6 +54,7 @@ describe('RecordFailure', () => {
       verdict: 'failed',
       error: result,
       auditUri: 's3://aep-artifacts/audit/recommender/run-1.json',
+      release: { alarmsWatched: [], exposure: { productionServedBeforeVerdict: false, reason: 'nothing was deployed' } },
     });
     expect(s3Mock).toHaveReceivedCommandWith(DeleteObjectCommand, { Key: 'locks/recommender.json', IfMatch: '"lock"' });
   });

@@ -33,8 +33,8 @@ function failedState(action: 'create' | 'update' | undefined, overrides: Partial
     ...base,
     model: { name: base.names.model, arn: MODEL_ARN, createdNow: true },
     endpointConfig: { name: base.names.endpointConfig, arn: CONFIG_ARN, createdNow: true },
-    ...(action === 'create' ? { deployment: { action, startedAt: now.toISOString() } } : {}),
-    ...(action === 'update' ? { deployment: { action, previousConfigName: PREVIOUS, startedAt: now.toISOString() } } : {}),
+    ...(action === 'create' ? { deployment: { action, strategy: 'new' as const, startedAt: now.toISOString() } } : {}),
+    ...(action === 'update' ? { deployment: { action, strategy: 'in-place' as const, previousConfigName: PREVIOUS, startedAt: now.toISOString() } } : {}),
     error: ORIGINAL_ERROR,
     ...overrides,
   };

@@ -1,4 +1,5 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeEndpointCommand, ListTagsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/validate-input/handler';
@@ -7,6 +8,8 @@ import { resourceNames } from '../../functions/lib/names';
 import { awsError, EXECUTION, IMAGE, MODEL_DATA_URL, s3Body, setTestEnvironment } from './fixtures';
 
 const s3Mock = mockClient(S3Client);
+const sm = mockClient(SageMakerClient);
+const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/recommender';
 const ARTIFACT_KEY = 'models/recommender/v2/model.tar.gz';
 const DEPLOY_JSON_KEY = 'models/recommender/v2/deploy.json';
 const GZIP = Buffer.from([0x1f, 0x8b]);
@@ -37,6 +40,74 @@ beforeEach(() => {
   setTestEnvironment();
   s3Mock.reset();
   bucketWith();
+  sm.reset();
+  // no endpoint yet: nothing to own
+  sm.on(DescribeEndpointCommand).rejects(awsError('ValidationException', 'Could not find endpoint "arn:…recommender".'));
+});
+
+describe('ownership of an existing endpoint', () => {
+  const existing = (tags: { Key: string; Value: string }[]) => {
+    sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'recommender', EndpointArn: ENDPOINT_ARN, EndpointStatus: 'InService' });
+    sm.on(ListTagsCommand, { ResourceArn: ENDPOINT_ARN }).resolves({ Tags: tags });
+  };
+
+  it('ours (aep:pipeline matches): valid', async () => {
+    existing([{ Key: 'aep:pipeline', Value: 'aep' }]);
+    await expect(run({ modelDataUrl: MODEL_DATA_URL })).resolves.toMatchObject({ config: { adopt: false } });
+  });
+
+  it("another pipeline's: EndpointNotOwned naming the tag it found, before anything else", async () => {
+    existing([{ Key: 'aep:pipeline', Value: 'team-b' }]);
+    await expect(run({ modelDataUrl: MODEL_DATA_URL })).rejects.toMatchObject({
+      name: 'EndpointNotOwned',
+      message: expect.stringContaining('its aep:pipeline tag is "team-b", not "aep"'),
+    });
+  });
+
+  it('untagged, adopt: true: valid, and the config says adopt', async () => {
+    existing([]);
+    await expect(run({ modelDataUrl: MODEL_DATA_URL, adopt: true })).resolves.toMatchObject({ config: { adopt: true } });
+  });
+
+  it('adopt is refused in deploy.json (only the execution input may take an endpoint over)', async () => {
+    bucketWith({ deployJson: JSON.stringify({ adopt: true }) });
+    await expect(run({ modelDataUrl: MODEL_DATA_URL })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('adopt') });
+  });
+});
+
+describe('release settings', () => {
+  it('default: candidate, all-at-once blue/green, verify on', async () => {
+    const state = await run({ modelDataUrl: MODEL_DATA_URL, smokeTests: [smokeTest] });
+    expect(state.config.release).toEqual({
+      strategy: 'candidate',
+      routing: { type: 'ALL_AT_ONCE', waitIntervalSeconds: 0, terminationWaitSeconds: 0 },
+      alarms: [],
+      createAlarms: false,
+      verify: true,
+    });
+  });
+
+  it('verify is off when no case is marked for it', async () => {
+    const state = await run({ modelDataUrl: MODEL_DATA_URL, smokeTests: [{ ...smokeTest, verify: false }] });
+    expect(state.config.release.verify).toBe(false);
+  });
+
+  it('deploy.json sets the routing; the input overrides the strategy', async () => {
+    const routing = { type: 'CANARY', size: { type: 'INSTANCE_COUNT', value: 1 }, waitIntervalSeconds: 60 };
+    bucketWith({ deployJson: JSON.stringify({ release: { routing, alarms: ['errors'] } }) });
+    const state = await run({ modelDataUrl: MODEL_DATA_URL, release: { strategy: 'in-place' } });
+    expect(state.config.release).toMatchObject({ strategy: 'in-place', routing, alarms: ['errors'] });
+  });
+
+  it.each([
+    [{ routing: { type: 'CANARY' } }, 'release.routing.size'],
+    [{ routing: { type: 'LINEAR', size: { type: 'CAPACITY_PERCENT', value: 150 } } }, 'release.routing.size.value'],
+    [{ strategy: 'blue-green' }, 'release.strategy'],
+    [{ routing: { type: 'ALL_AT_ONCE', maximumExecutionTimeoutSeconds: 60 } }, 'release.routing.maximumExecutionTimeoutSeconds'],
+    [{ alarms: Array.from({ length: 11 }, (_, i) => `a${i}`) }, 'release.alarms'],
+  ])('refuses %j naming %s', async (release, field) => {
+    await expect(run({ modelDataUrl: MODEL_DATA_URL, release })).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining(field) });
+  });
 });
 
 describe('a valid deployment', () => {
