@@ -7,7 +7,9 @@ import type { LocalConfig } from '../local-config';
 import type { RequestContext, ServiceModule } from '../service';
 import { sageMakerArn } from './arns';
 import { changeCapacity, updateEndpointWeightsAndCapacitiesInput, type CapacityContext } from './capacity';
+import { checkDeploymentConfig } from './deployment-config';
 import { listPage } from './listing';
+import { retainVariantProperties } from './variant-properties';
 import { alreadyExists, cannotUpdateFailed, inProgress, instanceLimitExceeded, notFound } from './messages';
 import {
   addTagsInput,
@@ -369,7 +371,11 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         const record = endpointRecord(input.EndpointName, ctx);
         if (record.EndpointStatus === 'Failed') throw cannotUpdateFailed(record.EndpointArn);
         if (record.EndpointStatus !== 'InService') throw inProgress('update', record.EndpointArn);
-        const deployment = resolveDeployment(configRecord(input.EndpointConfigName, ctx), ctx);
+        checkDeploymentConfig(input.DeploymentConfig);
+        const deployment = retainVariantProperties(
+          resolveDeployment(configRecord(input.EndpointConfigName, ctx), ctx),
+          input.RetainAllVariantProperties ? record.current : undefined,
+        );
         checkInstanceLimit(deployment);
         record.EndpointStatus = 'Updating';
         record.pending = deployment;

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { SAGEMAKER_NAME } from '../../functions/lib/deployment-input';
 import { INSTANCE_TYPES } from '../../functions/lib/instance-types';
+import { deploymentConfigShape } from './deployment-config';
 
 export { parseInput } from '../protocols/input-validation';
 
@@ -85,7 +86,13 @@ export const createEndpointConfigInput = z.looseObject({
 });
 
 export const createEndpointInput = z.looseObject({ EndpointName: name, EndpointConfigName: name, Tags: tags });
-export const updateEndpointInput = z.looseObject({ EndpointName: name, EndpointConfigName: name });
+export const updateEndpointInput = z.looseObject({
+  EndpointName: name,
+  EndpointConfigName: name,
+  RetainAllVariantProperties: z.boolean().optional(),
+  DeploymentConfig: deploymentConfigShape.optional(),
+  RetainDeploymentConfig: z.boolean().optional(),
+});
 export const modelNameInput = z.looseObject({ ModelName: modelName });
 export const endpointConfigNameInput = z.looseObject({ EndpointConfigName: name });
 export const endpointNameInput = z.looseObject({ EndpointName: name });
