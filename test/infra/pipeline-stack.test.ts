@@ -29,7 +29,7 @@ const COMMON_FUNCTION_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'x
 
 /** What each step's own policy allows, beyond its logs and X-Ray: the least-privilege contract, per step. */
 const STEP_ACTIONS: Record<string, string[]> = {
-  'validate-input': ['s3:GetObject', 's3:ListBucket'],
+  'validate-input': ['s3:GetObject', 's3:ListBucket', 'sagemaker:DescribeEndpoint', 'sagemaker:ListTags'],
   'acquire-lock': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'states:DescribeExecution'],
   'create-model': ['iam:PassRole', 'sagemaker:AddTags', 'sagemaker:CreateModel', 'sagemaker:DescribeModel', 'sagemaker:ListTags'],
   'create-endpoint-config': [
@@ -55,6 +55,14 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:DescribeEndpoint',
     'states:SendTaskFailure',
     'states:SendTaskSuccess',
+  ],
+  'promote-endpoint': [
+    'cloudwatch:PutMetricAlarm',
+    'sagemaker:AddTags',
+    'sagemaker:DeleteEndpoint',
+    'sagemaker:DescribeEndpoint',
+    'sagemaker:ListTags',
+    'sagemaker:UpdateEndpoint',
   ],
   'smoke-invoke': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:InvokeEndpointAsync'],
   'check-output': ['s3:GetObject', 's3:ListBucket'],
@@ -323,6 +331,27 @@ describe('step functions', () => {
         }),
       );
     }
+  });
+
+  it('adopting an endpoint ("adopt": true) may only add the pipeline\'s own tags, with the pipeline\'s value', () => {
+    const pipelineId = s.stack.pipeline.pipelineId;
+    const adopt = statementsWithAction(stepStatements('deploy-endpoint'), 'sagemaker:AddTags').filter(
+      (st) => !(st.Condition as { StringEquals?: Record<string, string> } | undefined)?.StringEquals?.['sagemaker:TaggingAction'] &&
+        (st.Condition as { StringEquals?: Record<string, string> } | undefined)?.StringEquals?.['aws:RequestTag/aep:pipeline'],
+    );
+    expect(adopt).toEqual([
+      expect.objectContaining({
+        Condition: {
+          StringEquals: { 'aws:RequestTag/aep:pipeline': pipelineId },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': ['aep:pipeline', 'aep:endpoint'] },
+        },
+      }),
+    ]);
+  });
+
+  it('the alarms PromoteEndpoint creates are scoped to the pipeline\'s <endpoint>-aep-* names', () => {
+    const [statement] = statementsWithAction(stepStatements('promote-endpoint'), 'cloudwatch:PutMetricAlarm');
+    expect(JSON.stringify(statement.Resource)).toMatch(/:alarm:[^"]*\*-aep-\*/);
   });
 
   it('updates or deletes SageMaker resources only when they carry the pipeline tag', () => {

@@ -4,7 +4,7 @@ import 'aws-sdk-client-mock-jest';
 import { describeEndpoint } from '../../functions/describe-endpoint/describe-endpoint';
 import { handler } from '../../functions/describe-endpoint/handler';
 import type { DeploymentState, PipelineState } from '../../functions/lib/pipeline-state';
-import { awsError, pipelineState, setTestEnvironment } from './fixtures';
+import { awsError, pipelineState, resolvedConfig, setTestEnvironment } from './fixtures';
 
 const sm = mockClient(SageMakerClient);
 const startedAt = '2025-01-01T00:00:00.000Z';
@@ -87,5 +87,62 @@ it('fails with EndpointTimeout after timeouts.endpointSeconds, saying how long, 
   await expect(describeEndpoint(withDeployment(created), at(3600))).rejects.toMatchObject({
     name: 'EndpointTimeout',
     message: expect.stringMatching(/still Creating 3600 s .*timeouts\.endpointSeconds = 3600.*failure path took over/),
+  });
+});
+
+describe('candidate strategy: one loop, two waits', () => {
+  const candidate = pipelineState().names.candidate;
+  const viaCandidate: DeploymentState = { action: 'update', strategy: 'candidate', candidateEndpointName: candidate, previousConfigName: previous, startedAt };
+  const release = (verify: boolean) => resolvedConfig({ release: { ...resolvedConfig().release, verify } });
+  const smokeTests = [
+    { ...resolvedConfig().smokeTests[0], name: 'a' },
+    { ...resolvedConfig().smokeTests[0], name: 'b', verify: false },
+  ];
+
+  it('before promotion: polls the candidate (gate phase) and hands over every case', async () => {
+    sm.on(DescribeEndpointCommand, { EndpointName: candidate }).resolves({ EndpointName: candidate, EndpointStatus: 'InService', EndpointConfigName: ours });
+    const poll = await handler(withDeployment(viaCandidate, { config: { ...release(true), smokeTests } }));
+    expect(poll).toMatchObject({ endpointName: candidate, phase: 'gate', ready: true, polls: 1 });
+    expect(poll.cases?.map((c) => c.name)).toEqual(['a', 'b']);
+  });
+
+  it('a candidate that fails: EndpointUpdateFailed saying production is untouched', async () => {
+    sm.on(DescribeEndpointCommand, { EndpointName: candidate }).resolves({ EndpointName: candidate, EndpointStatus: 'Failed', FailureReason: 'ping' });
+    await expect(handler(withDeployment(viaCandidate))).rejects.toMatchObject({
+      name: 'EndpointUpdateFailed',
+      message: expect.stringContaining(`Candidate endpoint ${candidate} (production recommender is untouched) is Failed: ping`),
+    });
+  });
+
+  const promotion = { endpointName: 'recommender', toConfigName: ours, deploymentConfig: {}, alarms: ['errors'], candidateDeleted: true, startedAt: '2025-01-01T00:10:00.000Z' };
+  const gatePoll = { endpointName: candidate, phase: 'gate' as const, status: 'InService', ready: true, polls: 7, nextPollSeconds: 0, checkedAt: startedAt };
+
+  it('after promotion: polls production (verify phase), counting polls afresh, timed from the promotion', async () => {
+    sm.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves({ EndpointName: 'recommender', EndpointStatus: 'Updating', EndpointConfigName: previous });
+    const state = withDeployment(viaCandidate, { promotion, endpoint: gatePoll });
+    // 3600 s after the deployment started, but only 3000 s after the promotion: not timed out
+    const poll = await describeEndpoint(state, at(3600));
+    expect(poll).toMatchObject({ endpointName: 'recommender', phase: 'verify', ready: false, polls: 1 });
+  });
+
+  it('after promotion: only the cases marked verify; none when release.verify is off', async () => {
+    sm.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves({ EndpointName: 'recommender', EndpointStatus: 'InService', EndpointConfigName: ours });
+    const on = await handler(withDeployment(viaCandidate, { promotion, config: { ...release(true), smokeTests } }));
+    expect(on.cases?.map((c) => c.name)).toEqual(['a']);
+    const off = await handler(withDeployment(viaCandidate, { promotion, config: { ...release(false), smokeTests } }));
+    expect(off.cases).toEqual([]);
+  });
+
+  it('SageMaker rolled the promotion back (an alarm): EndpointUpdateFailed with its FailureReason naming the alarm', async () => {
+    sm.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves({
+      EndpointName: 'recommender',
+      EndpointStatus: 'InService',
+      EndpointConfigName: previous,
+      FailureReason: 'Alarm errors is in ALARM state; the deployment was rolled back.',
+    });
+    await expect(handler(withDeployment(viaCandidate, { promotion }))).rejects.toMatchObject({
+      name: 'EndpointUpdateFailed',
+      message: expect.stringMatching(/SageMaker rolled endpoint recommender back .*Alarm errors is in ALARM/),
+    });
   });
 });

@@ -260,3 +260,79 @@ describe('Rollback after a failed update', () => {
     await expect(handler(failedState('update'))).rejects.toMatchObject({ name: 'TransientError' });
   });
 });
+
+describe('Rollback of a candidate release', () => {
+  const CANDIDATE_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/candidate';
+  const candidateState = (overrides: Partial<PipelineState> = {}) => {
+    const base = failedState('update');
+    return {
+      ...base,
+      deployment: { action: 'update' as const, strategy: 'candidate' as const, candidateEndpointName: base.names.candidate, previousConfigName: PREVIOUS, startedAt: now.toISOString() },
+      ...overrides,
+    };
+  };
+  const givenCandidate = (status: string, createdBy = EXECUTION.id) => {
+    const name = pipelineState().names.candidate;
+    sagemakerMock.on(DescribeEndpointCommand, { EndpointName: name }).resolves({ EndpointName: name, EndpointArn: CANDIDATE_ARN, EndpointStatus: status as never, EndpointConfigName: 'own' });
+    sagemakerMock.on(ListTagsCommand, { ResourceArn: CANDIDATE_ARN }).resolves(tagged(createdBy));
+  };
+  const givenProduction = (configName: string) => {
+    sagemakerMock.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves({ EndpointName: 'recommender', EndpointArn: ENDPOINT_ARN, EndpointStatus: 'InService', EndpointConfigName: configName });
+    sagemakerMock.on(ListTagsCommand, { ResourceArn: ENDPOINT_ARN }).resolves(tagged(OTHER_EXECUTION_ARN));
+  };
+
+  it('gate failed: deletes the candidate and waits for it, never touching production', async () => {
+    const state = candidateState();
+    givenCandidate('InService');
+    givenProduction(PREVIOUS);
+    givenOwnModelAndConfig();
+    const first = await rollbackStep(state, now);
+    expect(first).toMatchObject({ complete: false, actions: [`deleted candidate endpoint ${state.names.candidate}`] });
+    expect(sagemakerMock).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: state.names.candidate });
+    expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointCommand);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointConfigCommand);
+
+    sagemakerMock.on(DescribeEndpointCommand, { EndpointName: state.names.candidate }).rejects(notFound('endpoint'));
+    const second = await rollbackStep(withProgress(state, first), now);
+    expect(second).toMatchObject({
+      complete: true,
+      actions: [
+        `deleted candidate endpoint ${state.names.candidate}`,
+        `endpoint recommender still serves its previous config ${PREVIOUS}`,
+        `deleted endpoint config ${state.names.endpointConfig}`,
+        `deleted model ${state.names.model}`,
+      ],
+    });
+    expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointCommand);
+  });
+
+  it('verification failed after promotion: production is restored to the previous config, capacity kept', async () => {
+    const state = candidateState();
+    sagemakerMock.on(DescribeEndpointCommand, { EndpointName: state.names.candidate }).rejects(notFound('endpoint'));
+    givenProduction(state.names.endpointConfig);
+    givenOwnModelAndConfig();
+    const result = await rollbackStep(state, now);
+    expect(result).toMatchObject({ complete: false, actions: [`restoring endpoint recommender to config ${PREVIOUS}`] });
+    expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointName: 'recommender', EndpointConfigName: PREVIOUS, RetainAllVariantProperties: true });
+  });
+
+  it('onFailure keep: the candidate is kept, and said so', async () => {
+    const state = candidateState({ config: { ...pipelineState().config, onFailure: 'keep' } });
+    givenCandidate('InService');
+    givenProduction(PREVIOUS);
+    givenOwnModelAndConfig();
+    const result = await rollbackStep(state, now);
+    expect(result.complete).toBe(true);
+    expect(result.kept).toEqual([`candidate endpoint ${state.names.candidate}`, `endpoint config ${state.names.endpointConfig}`, `model ${state.names.model}`]);
+    expect(sagemakerMock).not.toHaveReceivedCommand(DeleteEndpointCommand);
+  });
+
+  it('a candidate-named endpoint this execution did not create is left alone', async () => {
+    const state = candidateState();
+    givenCandidate('InService', OTHER_EXECUTION_ARN);
+    givenProduction(PREVIOUS);
+    givenOwnModelAndConfig();
+    await rollbackStep(state, now);
+    expect(sagemakerMock).not.toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: state.names.candidate });
+  });
+});
