@@ -71,6 +71,13 @@ export async function runDemo(flags: DemoFlags) {
       ok: broken.status === 'FAILED' && broken.error?.error === 'BaselineMismatch',
       detail: `${broken.status}${broken.error ? ` ${broken.error.error}` : ''}`,
     });
+    // The candidate strategy: the gate ran on a temporary endpoint, which is gone; production was never updated.
+    const actions = broken.rollback?.actions ?? [];
+    checks.push({
+      what: 'broken was tested on a candidate endpoint; production never saw it',
+      ok: actions.some((a) => a.startsWith('deleted candidate endpoint')) && actions.some((a) => a.includes('still serves its previous config')),
+      detail: actions.filter((a) => /candidate|previous config/.test(a)).join('; '),
+    });
 
     checks.push(...(await checkStillServingV1(v1, manifest, output)));
     if (flags.keepOpen) {

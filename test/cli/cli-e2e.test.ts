@@ -104,7 +104,9 @@ describe('aep deploy against the embedded AWS', () => {
     expect(run.stdout).toMatch(/Deployment FAILED: BaselineMismatch/);
     expect(run.stdout).toMatch(/overlap@5 = 0\.00 < minOverlap 0\.80/);
     expect(run.stdout).toContain('failed state  GateFailed');
-    expect(run.stdout).toContain(`restored endpoint recommender to config ${v1ConfigName}`);
+    // the candidate strategy: the gate ran on a temporary endpoint; production was never moved off v1
+    expect(run.stdout).toMatch(/deleted candidate endpoint recommender-[0-9a-f]{10}/);
+    expect(run.stdout).toContain(`endpoint recommender still serves its previous config ${v1ConfigName}`);
     expect(run.stderr).toMatch(/failed   BaselineMismatch/);
 
     const suite = junitParser.parse(readFileSync(junit, 'utf8')).testsuites.testsuite;
