@@ -25,7 +25,7 @@ export function acknowledgeStateMachineFindings(stateMachine: sfn.StateMachine):
   Validations.of(stateMachine.role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Step Functions log delivery (logs:CreateLogDelivery, …) and X-Ray tracing support no resource-level permissions; lambda:InvokeFunction is limited to the 13 step functions.',
+      'Step Functions log delivery (logs:CreateLogDelivery, …) and X-Ray tracing support no resource-level permissions; lambda:InvokeFunction is limited to the 14 step functions.',
   });
 }
 

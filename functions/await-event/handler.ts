@@ -3,9 +3,15 @@ import { logger, withInvocationLogger } from '../lib/logger';
 import type { PipelineState } from '../lib/pipeline-state';
 import { parseInvokedSmokeCaseState } from '../lib/smoke-case-state';
 import { step } from '../lib/step';
+import { waitTarget } from '../describe-endpoint/describe-endpoint';
 import { eventWaitKeys } from './event-keys';
 import { settleWait, type Settlement } from './settle';
 import { endpointWaitKey, outputWaitKey, putWait } from './wait-store';
+
+/** The endpoint whose state-change event ends the wait: the candidate at the gate, production otherwise. */
+function awaitedEndpoint(state: PipelineState): string {
+  return state.deployment ? waitTarget(state, state.deployment).endpointName : state.names.endpoint;
+}
 
 /** What WaitForEndpoint / WaitForOutput pass (their Parameters' Payload): the token, which wait, the state. */
 const registrationSchema = z.object({
@@ -17,7 +23,7 @@ const registrationSchema = z.object({
 const register = step('AwaitEvent', async (input: z.infer<typeof registrationSchema>): Promise<{ key: string; settled: Settlement }> => {
   const key =
     input.wait === 'endpoint'
-      ? endpointWaitKey((input.state as unknown as PipelineState).names.endpoint, (input.state as unknown as PipelineState).execution.name)
+      ? endpointWaitKey(awaitedEndpoint(input.state as unknown as PipelineState), (input.state as unknown as PipelineState).execution.name)
       : outputWaitKey(parseInvokedSmokeCaseState(input.state).invocation.inferenceId);
   await putWait(key, { taskToken: input.taskToken, wait: input.wait, state: input.state, registeredAt: new Date().toISOString() });
   // The event may have come before the token was recorded: check once now, so it is never missed.

@@ -64,7 +64,7 @@ export async function describeEndpoint(state: PipelineState, now: Date): Promise
 }
 
 /** Before promotion: what DeployEndpoint deployed (the candidate, or production); after: production. */
-function waitTarget(state: PipelineState, deployment: DeploymentState): { endpointName: string; phase: TestPhase; startedAt: string } {
+export function waitTarget(state: PipelineState, deployment: DeploymentState): { endpointName: string; phase: TestPhase; startedAt: string } {
   if (state.promotion) return { endpointName: state.names.endpoint, phase: 'verify', startedAt: state.promotion.startedAt };
   return { endpointName: deployment.candidateEndpointName ?? state.names.endpoint, phase: 'gate', startedAt: deployment.startedAt };
 }

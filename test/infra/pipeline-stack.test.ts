@@ -16,7 +16,7 @@ import {
 } from './synth';
 
 /**
- * The stack exactly as `cdk synth` builds it from cdk.json, with all thirteen functions bundled by esbuild.
+ * The stack exactly as `cdk synth` builds it from cdk.json, with all fourteen functions bundled by esbuild.
  * Synthesized once: bundling is the slow part.
  */
 let s: Synthesized;
@@ -242,7 +242,7 @@ describe('SageMaker execution role', () => {
 describe('step functions', () => {
   const functions = () => resourcesOfType(s.template, 'AWS::Lambda::Function');
 
-  it('deploys the thirteen steps on nodejs22.x arm64, 256 MB, traced, each with its own log group', () => {
+  it('deploys the fourteen steps on nodejs22.x arm64, 256 MB, traced, each with its own log group', () => {
     expect(Object.keys(functions())).toHaveLength(PIPELINE_STEPS.length);
     s.template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -459,7 +459,7 @@ describe('state machine', () => {
     }
   });
 
-  it('may invoke exactly the thirteen step functions, unqualified', () => {
+  it('may invoke exactly the fourteen step functions, unqualified', () => {
     const role = (machine().Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const [invoke] = statementsWithAction(roleStatements(s.template, role), 'lambda:InvokeFunction');
     const fnIds = PIPELINE_STEPS.map((step) => functionLogicalId(s.template, step.folder));

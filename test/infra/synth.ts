@@ -23,7 +23,7 @@ export interface Synthesized {
 
 /**
  * Builds the app of infra/app.ts with `aep` context. `bundle: false` skips esbuild (CDK's bundling-stacks
- * context) for tests that only inspect resources and policies; `bundle: true` bundles all thirteen functions.
+ * context) for tests that only inspect resources and policies; `bundle: true` bundles all fourteen functions.
  */
 export function synthesize(aep: Record<string, unknown>, options: { bundle: boolean }): Synthesized {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'aep-cdk-'));
