@@ -50,6 +50,7 @@ function fakeSteps(scenario: Scenario, tokens: TaskTokens): Record<string, StepH
   let endpointPolls = 0;
   let modelFailures = 0;
   type Input = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const endpointPoll = (state: Input) => ({ endpointName: 'recommender', phase: 'gate', ready: true, cases: state.config.smokeTests });
   return {
     'validate-input': (e) => {
       const { state, execution } = e as Input;
@@ -73,14 +74,18 @@ function fakeSteps(scenario: Scenario, tokens: TaskTokens): Record<string, StepH
     'create-endpoint-config': () => ({ name: 'recommender-c', arn: 'arn:config', createdNow: true }),
     'deploy-endpoint': () => {
       if (scenario.deployError) throw scenario.deployError;
-      return { action: 'create', startedAt: new Date().toISOString() };
+      return { action: 'create', strategy: 'new', startedAt: new Date().toISOString() };
     },
-    'describe-endpoint': () => ({ ready: !scenario.endpointNeverReady && ++endpointPolls > 1, nextPollSeconds: 30 }),
+    // As DescribeEndpoint answers: the endpoint waited for, the phase, and (once ready) the cases to run against it.
+    'describe-endpoint': (e) => {
+      const ready = !scenario.endpointNeverReady && ++endpointPolls > 1;
+      return { ...endpointPoll(e as Input), ready, ...(ready ? {} : { cases: undefined }), nextPollSeconds: 30 };
+    },
     // Resumed at once, as AwaitEvent's own check does when the endpoint or output is already there.
     'await-event': (e) => {
       const { taskToken, wait } = e as Input;
       const ready = scenario.events !== false && !(wait === 'endpoint' && scenario.endpointNeverReady);
-      if (ready) tokens.succeed(taskToken, JSON.stringify(wait === 'endpoint' ? { ready: true } : { ready: true, polls: 1 }));
+      if (ready) tokens.succeed(taskToken, JSON.stringify(wait === 'endpoint' ? endpointPoll((e as Input).state) : { ready: true, polls: 1 }));
       return {};
     },
     'smoke-invoke': (e) => ({ inferenceId: `inf-${(e as Input).index}` }),
