@@ -228,7 +228,7 @@ describe('ownership', () => {
       cause: /aep:pipeline tag is "team-b-pipeline"/,
       left: { models: [], endpointConfigs: [], endpoints: ['team-b'] },
     });
-    expect(statesEntered(run.history)).toEqual(['ValidateInput', 'RecordFailure', 'Fail']);
+    expect(statesEntered(run.history)).toEqual(['ValidateInput', 'InputRejected', 'RecordFailure', 'Fail']);
     expect((await t.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'team-b' }))).EndpointConfigName).toBe('team-b-config');
   });
 

@@ -28,6 +28,12 @@ const readyState = (input: Record<string, unknown>) => ({
   config: { smokeTests: input.smokeTests ?? [], poll: { endpointSeconds: 30, outputSeconds: 10 }, timeouts: {}, async: { invocationTimeoutSeconds: 60 } },
 });
 
+/** The endpoint check's result for a new endpoint at the gate: ready, with the cases the gate runs. */
+const endpointReady = (event: Record<string, unknown>) => {
+  const state = ((event.Payload as { state?: unknown } | undefined)?.state ?? event.state ?? event) as { config?: { smokeTests?: unknown[] } };
+  return { ready: true, nextPollSeconds: 1, endpointName: 'ep', phase: 'gate', cases: state.config?.smokeTests ?? [] };
+};
+
 /** Stub steps, by the state that runs them (the library keys Task handlers by state name). */
 function steps(overrides: Record<string, Stub> = {}): Record<string, Stub> {
   return {
@@ -35,11 +41,11 @@ function steps(overrides: Record<string, Stub> = {}): Record<string, Stub> {
     AcquireLock: () => ({ acquired: true, nextPollSeconds: 1 }),
     CreateModel: () => ({ name: 'ep-m' }),
     CreateEndpointConfig: () => ({ name: 'ep-c' }),
-    DeployEndpoint: () => ({ action: 'create' }),
+    DeployEndpoint: () => ({ action: 'create', strategy: 'create' }),
     // the callback Tasks: the event (or the re-check) resumes them with the check's result
-    WaitForEndpoint: () => ({ ready: true, nextPollSeconds: 1 }),
+    WaitForEndpoint: (event) => endpointReady(event),
     WaitForOutput: () => ({ ready: true, nextPollSeconds: 1 }),
-    DescribeEndpoint: () => ({ ready: true, nextPollSeconds: 1 }),
+    DescribeEndpoint: (event) => endpointReady(event),
     SmokeInvoke: () => ({ inferenceId: 'i' }),
     CheckOutput: () => ({ ready: true, nextPollSeconds: 1 }),
     CompareToBaseline: (state) => ({ name: (state.case as { name: string }).name, passed: true }),
