@@ -113,9 +113,10 @@ export class ModelArtifacts {
 }
 
 function downloadFailed(modelDataUrl: string, error: unknown): HostingError {
-  return new HostingError(
-    `Failed to download model data from ${modelDataUrl}: ${(error as Error).name}: ${(error as Error).message}. Check that the object exists.`,
-  );
+  // A HEAD has no body, so the SDK can only say "NotFound: UnknownError": name it as S3 does for a missing key.
+  const e = error as Error;
+  const reason = e.name === 'NotFound' ? 'NoSuchKey: The specified key does not exist' : `${e.name}: ${e.message}`;
+  return new HostingError(`Failed to download model data from ${modelDataUrl}: ${reason}. Check that the object exists.`);
 }
 
 /** How far a model.tar.gz may expand: it is the uploader's data, and a gzip bomb inflates a thousandfold. */

@@ -56,18 +56,20 @@ test('the page, its scripts (dagre from node_modules) and the API answer their o
 });
 
 test.each([
-  ['a foreign Host (DNS rebinding)', { host: `attacker.example:${'PORT'}` }, 403, /is not this server/],
-  ['a loopback Host on another port', { host: '127.0.0.1:1' }, 403, /is not this server/],
-  ['another origin', { origin: 'http://attacker.example' }, 403, /Cross-origin request from http:\/\/attacker.example refused/],
-  ['a null origin (sandboxed page, file:)', { origin: 'null' }, 403, /Cross-origin/],
-  ['a cross-site fetch', { 'sec-fetch-site': 'cross-site' }, 403, /another site/],
-  ['a same-site fetch from another port', { 'sec-fetch-site': 'same-site' }, 403, /another site/],
+  ['a foreign Host (DNS rebinding)', { host: `attacker.example:${'PORT'}` }, 403, /attacker\.example/],
+  ['a loopback Host on another port', { host: '127.0.0.1:1' }, 403, /127\.0\.0\.1:1/],
+  ['another origin', { origin: 'http://attacker.example' }, 403, /http:\/\/attacker\.example/],
+  ['a null origin (sandboxed page, file:)', { origin: 'null' }, 403, /null|origin/i],
+  ['a cross-site fetch', { 'sec-fetch-site': 'cross-site' }, 403, /site/i],
+  ['a same-site fetch from another port', { 'sec-fetch-site': 'same-site' }, 403, /site/i],
 ])('refuses %s', async (_what, headers, status, message) => {
   const h = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('PORT', port)]));
   for (const path of ['/_aep/console/', '/_aep/console/api/executions']) {
     const response = await get(path, h);
     expect(response.status).toBe(status);
-    expect(JSON.parse(response.body).message).toMatch(message);
+    // The dispatcher's request guard answers first (plain text, e.g. "CrossOriginRequest: …"); the console's own
+    // guard behind it words the same refusals in JSON.
+    expect(response.body).toMatch(message);
   }
 });
 

@@ -126,7 +126,7 @@ describe('images run with Docker', () => {
     expect(run.argv.slice(0, 4)).toEqual(['run', '--rm', '--name', name]);
     expect(name).toMatch(/^aep-dock-[0-9a-f]{8}$/);
     expect(run.argv).toEqual(expect.arrayContaining(['-p', `127.0.0.1:${instance.process.port}:8080`]));
-    expect(run.argv[run.argv.indexOf('-v') + 1]).toMatch(/hosting\/models\/dock-model:\/opt\/ml\/model:ro$/);
+    expect(run.argv[run.argv.indexOf('-v') + 1]).toMatch(/hosting\/models\/dock-model\/[0-9a-f]+:\/opt\/ml\/model:ro$/);
     expect(run.argv.slice(-6)).toEqual(['--network', 'bridge', '--cpus', '2', image, 'serve']);
 
     const pid = instance.process.pid!;
