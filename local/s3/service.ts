@@ -122,6 +122,8 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     handles(req: IncomingMessage, ctx: RequestContext): boolean {
       if (ctx.signingName) return ctx.signingName === 's3';
       if (isVirtualHostRequest(req)) return true;
+      // An unsigned form POST to `/` is a Query call (STS's AssumeRoleWithWebIdentity), never an S3 operation.
+      if (req.method === 'POST' && ctx.url.pathname === '/' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return false;
       return !ctx.url.pathname.startsWith('/_aep/') && req.headers['x-amz-target'] === undefined && !ctx.url.searchParams.has('Action');
     },
     async handle(req, res, ctx) {

@@ -115,7 +115,9 @@ export class StepFunctionsService implements ServiceModule {
         },
         DescribeStateMachineForExecution: (input) => {
           const arn = required(parse(executionArnSchema, input).executionArn, 'executionArn');
-          return this.describeStateMachine(this.execution(arn).record.stateMachineArn);
+          // This output has no creation date or status, but requires the definition's last update (never, here: creation).
+          const { status: _status, type: _type, creationDate, ...machine } = this.describeStateMachine(this.execution(arn).record.stateMachineArn);
+          return { ...machine, updateDate: creationDate };
         },
       },
     });
