@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { checksumHeader, isChecksumAlgorithm, type ChecksumAlgorithm } from '../protocols/checksums';
 import { readXmlBody, sendEmpty, sendXml } from '../protocols/rest-xml';
 import { OWNER, type S3Call, type S3Operation } from './call';
 import { s3Errors } from './errors';
 import { copySource } from './address';
+import { copyToTemp } from './copy-bytes';
 import { assertBucketName, assertKey } from './names';
 import { assertReadConditions, attributesFromHeaders } from './object-headers';
 import { precheckWrite, writeConditions } from './object-operations';
@@ -44,13 +43,19 @@ export const createMultipartUpload: S3Operation = async ({ req, res, ctx, bucket
   sendXml(res, ctx, 'InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: upload.uploadId }, headers);
 };
 
-export const uploadPart: S3Operation = async (call) => {
-  const { req, res, ctx, bucket, key, store, uploads } = call;
-  store.bucket(bucket);
-  assertKey(key);
+/** The part an UploadPart(Copy) writes: its number and an upload that exists for this bucket and key. */
+function partTarget(call: S3Call): { number: number; uploadId: string } {
+  call.store.bucket(call.bucket);
+  assertKey(call.key);
   const number = partNumber(call);
   const uploadId = uploadIdOf(call);
-  uploads.get(uploadId, bucket, key);
+  call.uploads.get(uploadId, call.bucket, call.key);
+  return { number, uploadId };
+}
+
+export const uploadPart: S3Operation = async (call) => {
+  const { req, res, ctx, store, uploads } = call;
+  const { number, uploadId } = partTarget(call);
   const body = await receiveBody(req, store.tempPath());
   const part = await uploads.putPart(uploadId, number, body).catch(async (error) => {
     await rm(body.tempPath, { force: true });
@@ -142,39 +147,18 @@ function copySourceRange(header: string | string[] | undefined, size: number): {
 
 /** UploadPartCopy: a part's bytes taken from an existing object (all of it or a range), as `aws s3 cp` between S3 locations does. */
 export const uploadPartCopy: S3Operation = async (call) => {
-  const { req, res, ctx, bucket, key, store, uploads } = call;
-  store.bucket(bucket);
-  assertKey(key);
-  const number = partNumber(call);
-  const uploadId = uploadIdOf(call);
-  uploads.get(uploadId, bucket, key);
+  const { req, res, ctx, store, uploads } = call;
+  const { number, uploadId } = partTarget(call);
   const source = copySource(String(req.headers['x-amz-copy-source']));
   assertBucketName(source.bucket);
   assertKey(source.key);
   const { meta: sourceMeta, handle } = await store.open(source.bucket, source.key);
   const tempPath = store.tempPath();
-  const md5 = createHash('md5');
-  let size = 0;
-  try {
+  const copied = await copyToTemp(handle, tempPath, () => {
     assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
-    const range = copySourceRange(req.headers['x-amz-copy-source-range'], sourceMeta.size);
-    await pipeline(
-      handle.createReadStream(range ?? {}),
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          md5.update(chunk);
-          size += chunk.length;
-          yield chunk;
-        }
-      },
-      createWriteStream(tempPath),
-    );
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(tempPath, { force: true });
-    throw error;
-  }
-  const part = await uploads.putPart(uploadId, number, { tempPath, size, md5Hex: md5.digest('hex') }).catch(async (error) => {
+    return copySourceRange(req.headers['x-amz-copy-source-range'], sourceMeta.size);
+  });
+  const part = await uploads.putPart(uploadId, number, { tempPath, ...copied }).catch(async (error) => {
     await rm(tempPath, { force: true });
     throw error;
   });

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
@@ -7,6 +5,7 @@ import { checksumHeader } from '../protocols/checksums';
 import { readXmlBody, requestIdHeaders, sendEmpty, sendXml } from '../protocols/rest-xml';
 import type { XmlElement } from '../protocols/xml';
 import { copySource } from './address';
+import { copyToTemp } from './copy-bytes';
 import { header, type S3Call, type S3Operation } from './call';
 import { s3Errors } from './errors';
 import { assertKey, assertBucketName } from './names';
@@ -157,29 +156,15 @@ export const copyObject: S3Operation = async (call) => {
   precheckWrite(call, conditions);
   const { meta: sourceMeta, handle } = await store.open(source.bucket, source.key);
   const tempPath = store.tempPath();
-  const md5 = createHash('md5');
-  try {
+  const { md5Hex } = await copyToTemp(handle, tempPath, () => {
     assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
-    await pipeline(
-      handle.createReadStream(),
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          md5.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(tempPath),
-    );
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(tempPath, { force: true });
-    throw error;
-  }
+    return undefined;
+  });
   const attributes =
     directive === 'REPLACE'
       ? attributesFromHeaders(req.headers)
       : { contentType: sourceMeta.contentType, metadata: sourceMeta.metadata, headers: sourceMeta.headers };
-  const staged = { tempPath, size: sourceMeta.size, etag: `"${md5.digest('hex')}"`, checksum: sourceMeta.checksum?.type === 'FULL_OBJECT' ? sourceMeta.checksum : undefined };
+  const staged = { tempPath, size: sourceMeta.size, etag: `"${md5Hex}"`, checksum: sourceMeta.checksum?.type === 'FULL_OBJECT' ? sourceMeta.checksum : undefined };
   const meta = await store.commit(bucket, key, staged, attributes, conditions).catch(async (error) => {
     await rm(tempPath, { force: true });
     throw error;

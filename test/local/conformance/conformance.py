@@ -107,7 +107,7 @@ def probe(name):
     return {'implemented': sorted(implemented), 'refused': sorted(refused)}
 
 
-clients = {n: client(n) for n in ['sagemaker', 'sagemaker-runtime', 'sns', 'stepfunctions', 'cloudwatch', 'events', 'sts', 's3']}
+clients = {n: client(n) for n in ['sagemaker', 'sagemaker-runtime', 'sns', 'stepfunctions', 'cloudwatch', 'events', 'sts', 's3', 'application-autoscaling']}
 report = {'probe': {name: probe(name) for name in PROBED}}
 
 # SNS
@@ -140,7 +140,22 @@ call('sagemaker', 'ListTags', ResourceArn=arn)
 call('sagemaker', 'DeleteTags', ResourceArn=arn, TagKeys=['k'])
 call('sagemaker-runtime', 'InvokeEndpoint', EndpointName='conf', Body=b'{"q": 2}', ContentType='application/json', CustomAttributes='c=1')
 call('sagemaker-runtime', 'InvokeEndpointAsync', EndpointName='conf', InputLocation=f's3://{BUCKET}/conformance/in.json')
+
+# Application Auto Scaling on the endpoint's variant
+target = dict(ServiceNamespace='sagemaker', ResourceId='endpoint/conf/variant/AllTraffic', ScalableDimension='sagemaker:variant:DesiredInstanceCount')
+call_or_error('application-autoscaling', 'RegisterScalableTarget', MinCapacity=1, MaxCapacity=2, **target)
+call('application-autoscaling', 'DescribeScalableTargets', ServiceNamespace='sagemaker')
+call_or_error('application-autoscaling', 'PutScalingPolicy', PolicyName='conf', PolicyType='TargetTrackingScaling', **target,
+              TargetTrackingScalingPolicyConfiguration={'TargetValue': 5.0, 'CustomizedMetricSpecification': {'MetricName': 'ApproximateBacklogSizePerInstance', 'Namespace': 'AWS/SageMaker', 'Dimensions': [{'Name': 'EndpointName', 'Value': 'conf'}], 'Statistic': 'Average'}})
+call('application-autoscaling', 'DescribeScalingPolicies', ServiceNamespace='sagemaker')
+call('application-autoscaling', 'DescribeScalingActivities', ServiceNamespace='sagemaker')
+call_or_error('application-autoscaling', 'DeleteScalingPolicy', PolicyName='conf', **target)
+call_or_error('application-autoscaling', 'DeregisterScalableTarget', **target)
 call('sagemaker', 'UpdateEndpoint', EndpointName='conf', EndpointConfigName='conf')
+deadline = time.time() + 60
+while call('sagemaker', 'DescribeEndpoint', EndpointName='conf')['EndpointStatus'] != 'InService' and time.time() < deadline:
+    time.sleep(0.2)
+call_or_error('sagemaker', 'UpdateEndpointWeightsAndCapacities', EndpointName='conf', DesiredWeightsAndCapacities=[{'VariantName': 'AllTraffic', 'DesiredInstanceCount': 1}])
 deadline = time.time() + 60
 while call('sagemaker', 'DescribeEndpoint', EndpointName='conf')['EndpointStatus'] != 'InService' and time.time() < deadline:
     time.sleep(0.2)

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm, type FileHandle } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { ByteRange } from './range';
+
+/**
+ * CopyObject and UploadPartCopy: an opened object's bytes (or a range of them) into a temp file, with their MD5 (the
+ * ETag) computed on the way. `check` runs first (the copy-source conditions); on any failure the handle is closed and
+ * the temp file removed.
+ */
+export async function copyToTemp(handle: FileHandle, tempPath: string, check: () => ByteRange | undefined): Promise<{ size: number; md5Hex: string }> {
+  const md5 = createHash('md5');
+  let size = 0;
+  try {
+    const range = check();
+    await pipeline(
+      handle.createReadStream(range ?? {}),
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const chunk of chunks) {
+          md5.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(tempPath),
+    );
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await rm(tempPath, { force: true });
+    throw error;
+  }
+  return { size, md5Hex: md5.digest('hex') };
+}
