@@ -8,7 +8,7 @@ import { FaultInjector } from './faults';
 import { newAdminToken } from './admin-token';
 import { RequestGuard } from './request-guard';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from './service';
-import { sendUnhandledRequest } from './unhandled-request';
+import { sendUnhandledRequest, unclaimedProtocol } from './unhandled-request';
 
 /** The embedded AWS only ever listens on loopback: it has no authentication worth the name. */
 export const LOOPBACK = '127.0.0.1';
@@ -76,7 +76,10 @@ export class Dispatcher {
           res.end(text);
           return;
         }
-        sendServiceError(module?.name ?? 'json', res, refused, ctx);
+        // Unsigned, a request names no service: answer in its protocol, so a Query client (STS, SNS) can parse it.
+        const protocol = module?.name ?? unclaimedProtocol(req, ctx.url);
+        const error = protocol === 'query' && refused.code === 'MissingAuthenticationTokenException' ? new AwsError('MissingAuthenticationToken', refused.message, refused.status) : refused;
+        sendServiceError(protocol, res, error, ctx);
         return;
       }
       if (!module) return await sendUnhandledRequest(req, res, ctx);

@@ -36,3 +36,13 @@ async function formAction(req: IncomingMessage): Promise<string | null> {
   const body = await readBody(req, MAX_QUERY_BODY_BYTES).catch(() => Buffer.alloc(0));
   return new URLSearchParams(body.toString('utf8')).get('Action');
 }
+
+/**
+ * The protocol of a request no service claimed, from what it carries without being read: an X-Amz-Target is JSON, a
+ * form body or ?Action= is Query (XML errors); everything else is answered as JSON.
+ */
+export function unclaimedProtocol(req: IncomingMessage, url: URL): 'json' | 'query' {
+  if (req.headers['x-amz-target'] !== undefined) return 'json';
+  const form = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  return form || url.searchParams.has('Action') ? 'query' : 'json';
+}

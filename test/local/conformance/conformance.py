@@ -16,7 +16,9 @@ from botocore.exceptions import ClientError
 
 URL, BUCKET = sys.argv[1], sys.argv[2]
 RAW = Config(parameter_validation=False, inject_host_prefix=False, retries={'max_attempts': 1})
-REFUSED = {'UnknownOperationException', 'InvalidAction'}
+# MissingAuthenticationToken: operations botocore sends unsigned (AssumeRoleWithSAML/WebIdentity), which the
+# request guard refuses — no request without the AWS request shape reaches a service.
+REFUSED = {'UnknownOperationException', 'InvalidAction', 'MissingAuthenticationToken'}
 PROBED = ['sagemaker', 'sagemaker-runtime', 'sns', 'stepfunctions', 'cloudwatch', 'events', 'sts', 'application-autoscaling']
 
 
@@ -206,6 +208,7 @@ call('events', 'DeleteRule', Name='conf')
 
 # STS
 call('sts', 'GetCallerIdentity')
+call('sts', 'AssumeRole', RoleArn='arn:aws:iam::000000000000:role/aep-sagemaker-execution', RoleSessionName='conformance')
 
 # Services the embedded AWS does not have: refused in the caller's protocol, parsed by botocore into a named error.
 unknown = {}
