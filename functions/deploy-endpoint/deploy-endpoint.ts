@@ -2,6 +2,7 @@ import {
   AddTagsCommand,
   CreateEndpointCommand,
   UpdateEndpointCommand,
+  type DeploymentConfig,
   type DescribeEndpointCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { sagemaker } from '../lib/clients';
@@ -95,19 +96,7 @@ async function updateEndpoint(
     );
   }
   const config = deploymentConfig(state.config.release.routing, watchedAlarms(state.config.release, names.endpoint));
-  try {
-    await sagemaker().send(
-      new UpdateEndpointCommand({
-        EndpointName: names.endpoint,
-        EndpointConfigName: names.endpointConfig,
-        // the instance count autoscaling has set is kept, not reset to the config's initial count
-        RetainAllVariantProperties: true,
-        DeploymentConfig: config,
-      }),
-    );
-  } catch (error) {
-    throw asUpdateFailure(error, names.endpoint);
-  }
+  await updateKeepingCapacity(names.endpoint, names.endpointConfig, config);
   logger.info('updating endpoint in place', { endpoint: names.endpoint, from: previousConfigName, to: names.endpointConfig });
   return { action: 'update', strategy: 'in-place', previousConfigName, deploymentConfig: config as Record<string, unknown>, startedAt };
 }
@@ -167,4 +156,19 @@ export function asUpdateFailure(error: unknown, endpointName: string): Error {
     );
   }
   return new EndpointUpdateFailed(`UpdateEndpoint ${endpointName} failed: ${error.name}: ${error.message}`);
+}
+
+/**
+ * UpdateEndpoint to `configName` with SageMaker's deployment guardrails, keeping the instance count autoscaling has
+ * set (RetainAllVariantProperties) instead of resetting it to the config's initial count. Refusals are
+ * EndpointUpdateFailed (or DeploymentInProgress / transient), as asUpdateFailure says.
+ */
+export async function updateKeepingCapacity(endpointName: string, configName: string, config: DeploymentConfig | undefined): Promise<void> {
+  try {
+    await sagemaker().send(
+      new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, RetainAllVariantProperties: true, DeploymentConfig: config }),
+    );
+  } catch (error) {
+    throw asUpdateFailure(error, endpointName);
+  }
 }

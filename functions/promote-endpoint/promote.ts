@@ -1,5 +1,5 @@
-import { AddTagsCommand, DeleteEndpointCommand, UpdateEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { asUpdateFailure, isMovingToOrOn, PREVIOUS_CONFIG_TAG } from '../deploy-endpoint/deploy-endpoint';
+import { AddTagsCommand, DeleteEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { isMovingToOrOn, PREVIOUS_CONFIG_TAG, updateKeepingCapacity } from '../deploy-endpoint/deploy-endpoint';
 import { sagemaker } from '../lib/clients';
 import { DeploymentInProgress, describeError, EndpointUpdateFailed, isSageMakerNotFound, isTransientAwsError } from '../lib/errors';
 import { logger } from '../lib/logger';
@@ -33,19 +33,7 @@ export async function promoteEndpoint(state: PipelineState, now: Date): Promise<
         new AddTagsCommand({ ResourceArn: state.endpointConfig.arn, Tags: [{ Key: PREVIOUS_CONFIG_TAG, Value: deployment.previousConfigName }] }),
       );
     }
-    try {
-      await sagemaker().send(
-        new UpdateEndpointCommand({
-          EndpointName: names.endpoint,
-          EndpointConfigName: names.endpointConfig,
-          // the instance count autoscaling has set is kept, not reset to the config's initial count
-          RetainAllVariantProperties: true,
-          DeploymentConfig: guardrails,
-        }),
-      );
-    } catch (error) {
-      throw asUpdateFailure(error, names.endpoint);
-    }
+    await updateKeepingCapacity(names.endpoint, names.endpointConfig, guardrails);
     logger.info('promoting', { endpoint: names.endpoint, from: deployment.previousConfigName, to: names.endpointConfig, alarms });
   }
   const candidateDeleted = await deleteCandidate(deployment.candidateEndpointName!, state.execution.id);
