@@ -1,4 +1,4 @@
-import { statSync, unwatchFile, watchFile } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUILT_IN_CONFIG, describeLocalConfig, LOCAL_CONFIG_FILE, loadLocalConfig, type LocalConfig } from './local-config';
 
@@ -11,12 +11,12 @@ import { BUILT_IN_CONFIG, describeLocalConfig, LOCAL_CONFIG_FILE, loadLocalConfi
 export function watchLocalConfig(config: LocalConfig, options: { explicitPath?: string; cwd?: string; log: (line: string) => void; intervalMs?: number }): () => void {
   const cwd = options.cwd ?? process.cwd();
   const paths = [...new Set([BUILT_IN_CONFIG, resolve(cwd, options.explicitPath ?? LOCAL_CONFIG_FILE)])];
-  // Compared with what was seen when watching began (taken now, synchronously), not with watchFile's own first stat,
-  // which comes later and would swallow an edit made in between.
-  const seen = new Map(paths.map((path) => [path, mtimeOf(path)]));
-  const reload = (path: string, current: { mtimeMs: number }) => {
-    if (current.mtimeMs === seen.get(path)) return;
-    seen.set(path, current.mtimeMs);
+  // Compared with what was seen when watching began. Size too: file times tick coarsely (a few ms), so two writes
+  // close together can share an mtime.
+  const seen = new Map(paths.map((path) => [path, versionOf(path)]));
+  const reload = (path: string, version: string) => {
+    if (version === seen.get(path)) return;
+    seen.set(path, version);
     try {
       const fresh = loadLocalConfig(options.explicitPath, cwd);
       Object.assign(config, { source: undefined }, fresh);
@@ -25,20 +25,19 @@ export function watchLocalConfig(config: LocalConfig, options: { explicitPath?: 
       options.log(`local config NOT reloaded, the previous one stays in use: ${(error as Error).message}`);
     }
   };
-  const listeners = paths.map((path) => {
-    const listener = (current: { mtimeMs: number }) => reload(path, current);
-    watchFile(path, { interval: options.intervalMs ?? 500, persistent: false }, listener);
-    return { path, listener };
-  });
-  return () => {
-    for (const { path, listener } of listeners) unwatchFile(path, listener);
-  };
+  // Polled by hand rather than with fs.watchFile, whose first stat comes later and would miss an edit made before it.
+  const timer = setInterval(() => {
+    for (const path of paths) reload(path, versionOf(path));
+  }, options.intervalMs ?? 500);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
-function mtimeOf(path: string): number {
+function versionOf(path: string): string {
   try {
-    return statSync(path).mtimeMs;
+    const { mtimeMs, size } = statSync(path);
+    return `${mtimeMs}:${size}`;
   } catch {
-    return 0;
+    return '0:0';
   }
 }
