@@ -72,7 +72,8 @@ test('an autoscaled deployment idles to 0 instances, an async request scales it 
 
   // Idle: the target tracking's low alarm scales in to the minimum, 0; no model process is left.
   await eventually(async () => expect(await variant()).toMatchObject({ CurrentInstanceCount: 0, DesiredInstanceCount: 0 }), 120_000, 200);
-  expect((await activities()).find((a) => a.Description === 'Setting desired instance count to 0.')).toMatchObject({ StatusCode: 'Successful' });
+  // The activity is marked Successful just after the capacity change it made is visible.
+  await eventually(async () => expect((await activities()).find((a) => a.Description === 'Setting desired instance count to 0.')).toMatchObject({ StatusCode: 'Successful' }));
   const status = await aepStatus('scale-zero-1');
   expect(status.endpoint?.variants[0]).toMatchObject({
     variantName: 'AllTraffic',
@@ -100,7 +101,9 @@ test('an autoscaled deployment idles to 0 instances, an async request scales it 
 
   const history = await cw.send(new DescribeAlarmHistoryCommand({ AlarmName: fromZero, HistoryItemType: 'StateUpdate', StartDate: sentAt }));
   expect(history.AlarmHistoryItems?.some((h) => h.HistorySummary?.endsWith('to ALARM'))).toBe(true);
-  expect((await activities()).find((a) => a.Description === 'Setting desired instance count to 1.' && a.Cause?.includes(fromZero))).toMatchObject({ StatusCode: 'Successful' });
+  await eventually(async () =>
+    expect((await activities()).find((a) => a.Description === 'Setting desired instance count to 1.' && a.Cause?.includes(fromZero))).toMatchObject({ StatusCode: 'Successful' }),
+  );
   const metric = await cw.send(
     new GetMetricDataCommand({
       StartTime: new Date(sentAt.getTime() - 120_000),
