@@ -199,7 +199,7 @@ async function startOn(
   // First match serves: S3 claims every unsigned path-style request, so it goes last.
   dispatcher
     .register(createAdminService(dispatcher.faults))
-    .register(createConsoleService({ names, stepFunctions, sns, sagemakerRuntime }, () => dispatcher.url))
+    .register(createConsoleService({ names, stepFunctions, sns, sagemakerRuntime }))
     .register(stepFunctions)
     .register(sagemaker)
     .register(sagemakerRuntime)

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceModule } from '../service';
 import { endpointDetails, executionView, listEndpoints, listExecutions, readObject, type ConsoleSources } from './console-api';
-import { consoleRequestProblem } from './console-guard';
 import { readUiFile, UI_FILES } from './ui-files';
 
 export const CONSOLE_PATH = '/_aep/console/';
@@ -21,15 +20,15 @@ const SECURITY_HEADERS = {
 
 /**
  * The local console at /_aep/console/ (not an AWS API): the page, its scripts, and read-only JSON under api/.
- * Only GET from this server's own loopback origin is served (see console-guard.ts).
+ * The dispatcher's request guard serves it as a browser route (loopback Host, this server's own origin only: see
+ * local/request-guard.ts); here it is also read-only, so a same-origin page can look but never change anything.
  */
-export function createConsoleService(sources: ConsoleSources, serverUrl: () => string): ServiceModule {
+export function createConsoleService(sources: ConsoleSources): ServiceModule {
   return {
     name: 'console',
     handles: (_req, ctx) => ctx.url.pathname === '/_aep/console' || ctx.url.pathname.startsWith(CONSOLE_PATH),
     async handle(req, res, ctx) {
-      const problem = consoleRequestProblem(req, serverUrl());
-      if (problem) return send(res, problem.status, { message: problem.message });
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: `The console is read-only: ${req.method} is not allowed` });
       const path = ctx.url.pathname;
       if (path === '/_aep/console') {
         res.writeHead(308, { location: CONSOLE_PATH, ...SECURITY_HEADERS });

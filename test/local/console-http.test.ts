@@ -67,8 +67,7 @@ test.each([
   for (const path of ['/_aep/console/', '/_aep/console/api/executions']) {
     const response = await get(path, h);
     expect(response.status).toBe(status);
-    // The dispatcher's request guard answers first (plain text, e.g. "CrossOriginRequest: …"); the console's own
-    // guard behind it words the same refusals in JSON.
+    // The dispatcher's request guard refuses these for the console as for every route.
     expect(response.body).toMatch(message);
   }
 });
