@@ -188,6 +188,8 @@ async function startOn(
     minimumDeploymentMs: (options.simulatedDeploymentSeconds ?? 0) * waitScale * 1000,
     onEndpointStateChange: (record) => events.emit(endpointStateChangeEvent(record)),
     containerAwsEnvironment: (roleArn) => iam.containerEnvironment(dispatcher.url, region, roleArn),
+    faults: dispatcher.faults,
+    log,
   });
   const iamService = createIamService({ dataDir, builtInRoles: () => iam.builtInRoles() });
   const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });

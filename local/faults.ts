@@ -7,7 +7,10 @@ import { AwsError } from './aws-error';
  * (or in-process) and matched by service, operation and resource.
  */
 export const faultRuleSchema = z.strictObject({
-  /** The embedded service: s3, sagemaker, sagemaker-runtime, sns, sts, states, or lambda (a step's handler). */
+  /**
+   * The embedded service: s3, sagemaker, sagemaker-runtime, sns, sts, states, lambda (a step's handler), or disk
+   * (a write to the data dir, operation `write`, resource the file's path; see disk-faults.ts).
+   */
   service: z.string().min(1),
   /** X-Amz-Target operation (CreateEndpoint), S3 operation (PutObject, GetObject…), or a step's state name. Omit: any. */
   operation: z.string().optional(),
@@ -18,7 +21,7 @@ export const faultRuleSchema = z.strictObject({
   /** Fail at most this many calls, then the rule is spent. Omit: unlimited. */
   count: z.number().int().min(1).optional(),
   error: z
-    .strictObject({ code: z.string(), message: z.string().default('Injected fault'), status: z.number().int().min(400).max(599) })
+    .strictObject({ code: z.string(), message: z.string().default('Injected fault'), status: z.number().int().min(400).max(599).default(500) })
     .optional(),
   /** Stall matching calls this long before serving them normally. */
   delayMs: z.number().int().min(0).max(600_000).optional(),

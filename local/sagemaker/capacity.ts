@@ -20,7 +20,10 @@ export type CapacityChange = z.infer<typeof updateEndpointWeightsAndCapacitiesIn
 
 export interface CapacityContext {
   hosting: Hosting;
-  save(): void;
+  /** Applies a change and writes it before it is acted on; undone in memory when the write fails (see SageMakerStore). */
+  commit(change: () => void): void;
+  /** Writes what the background work did, retrying while the disk refuses. */
+  record(): void;
   /** Registers background work so shutdown and `settled()` wait for it. */
   track(work: Promise<void>): void;
   /** Refuses (ResourceLimitExceeded) instances beyond the per-type quota; `deployment` holds only the added instances. */
@@ -59,16 +62,17 @@ export function changeCapacity(record: EndpointRecord, changes: readonly Capacit
   ctx.checkInstanceLimit({ ...current, variants: added });
 
   const before = structuredClone({ variants: current.variants, ProductionVariants: current.ProductionVariants });
-  for (const change of changes) {
-    const variant = current.variants.find((v) => v.variantName === change.VariantName)!;
-    if (change.DesiredInstanceCount !== undefined) variant.instanceCount = change.DesiredInstanceCount;
-    if (change.DesiredWeight !== undefined) {
-      current.ProductionVariants = current.ProductionVariants.map((pv) => (pv.VariantName === change.VariantName ? { ...pv, InitialVariantWeight: change.DesiredWeight } : pv));
+  ctx.commit(() => {
+    for (const change of changes) {
+      const variant = current.variants.find((v) => v.variantName === change.VariantName)!;
+      if (change.DesiredInstanceCount !== undefined) variant.instanceCount = change.DesiredInstanceCount;
+      if (change.DesiredWeight !== undefined) {
+        current.ProductionVariants = current.ProductionVariants.map((pv) => (pv.VariantName === change.VariantName ? { ...pv, InitialVariantWeight: change.DesiredWeight } : pv));
+      }
     }
-  }
-  record.EndpointStatus = 'Updating';
-  record.LastModifiedTime = Date.now();
-  ctx.save();
+    record.EndpointStatus = 'Updating';
+    record.LastModifiedTime = Date.now();
+  });
   ctx.stateChanged(record);
 
   const work = (async () => {
@@ -84,7 +88,7 @@ export function changeCapacity(record: EndpointRecord, changes: readonly Capacit
     }
     if (record.EndpointStatus === 'Updating' && record.current === current) record.EndpointStatus = 'InService';
     record.LastModifiedTime = Date.now();
-    ctx.save();
+    ctx.record();
     ctx.stateChanged(record);
   })();
   ctx.track(work);

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { validationError } from '../aws-error';
+import type { FaultInjector } from '../faults';
 import { jsonService } from '../protocols/aws-json';
 import { Hosting, type VariantSpec } from '../hosting/hosting';
 import { LocalAwsClients } from '../hosting/local-aws-clients';
@@ -42,6 +43,10 @@ export interface SageMakerServiceOptions {
   onEndpointStateChange?: (record: Readonly<EndpointRecord>) => void;
   /** What a model container gets to reach AWS as its execution role (region, credentials, endpoint URL). */
   containerAwsEnvironment?: (executionRoleArn: string | undefined) => Record<string, string>;
+  /** The embedded AWS's fault rules: `disk` rules fail writes of SageMaker's state. */
+  faults?: FaultInjector;
+  /** Where the service reports what it does on its own (a state write it must retry). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 /** The embedded SageMaker: its JSON API plus what the runtime needs to reach the hosted endpoints. */
@@ -70,7 +75,8 @@ const key = (name: string) => name.toLowerCase();
  * restarts in `<dataDir>/sagemaker/state.json` (InService endpoints are hosted again on start).
  */
 export function createSageMakerService(options: SageMakerServiceOptions): SageMakerService {
-  const store = new SageMakerStore(join(options.dataDir, 'sagemaker', 'state.json'));
+  const store = new SageMakerStore(join(options.dataDir, 'sagemaker', 'state.json'), options.faults);
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const aws = new LocalAwsClients(options.endpointUrl);
   const hosting = new Hosting({ dataDir: options.dataDir, config: options.config, aws, awsEnvironment: options.containerAwsEnvironment });
   const inFlight = new Set<Promise<void>>();
@@ -156,7 +162,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         record.FailureReason = kind === 'update' ? `Update to endpoint configuration ${deployment.EndpointConfigName} failed and was rolled back: ${reason}` : reason;
       }
       record.LastModifiedTime = Date.now();
-      if (store.endpoints.get(key(record.EndpointName)) === record) store.save();
+      if (store.endpoints.get(key(record.EndpointName)) === record) store.record(log);
       options.onEndpointStateChange?.(record);
     })();
     track(work);
@@ -191,7 +197,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       await hosting.stop(record.EndpointName);
       if (store.endpoints.get(key(record.EndpointName)) === record) {
         store.endpoints.delete(key(record.EndpointName));
-        store.save();
+        store.record(log);
       }
     })();
     track(work);
@@ -237,7 +243,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     };
   };
 
-  const capacity: CapacityContext = { hosting, save: () => store.save(), track, checkInstanceLimit, stateChanged: (r) => options.onEndpointStateChange?.(r) };
+  const capacity: CapacityContext = { hosting, commit: (change) => store.commit(change), record: () => store.record(log), track, checkInstanceLimit, stateChanged: (r) => options.onEndpointStateChange?.(r) };
 
   const tagged = (arn: string) => {
     const resource = store.byArn(arn);
@@ -251,6 +257,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     jsonVersion: '1.1',
     close: async () => {
       closing = true;
+      store.stopRetrying();
       for (const stop of stopWaiting) stop();
       await hosting.close();
       await Promise.allSettled([...inFlight]);
@@ -264,17 +271,18 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         if (!input.PrimaryContainer && !input.Containers?.length) {
           throw validationError('Either PrimaryContainer or Containers must be specified for a model.');
         }
-        store.models.set(key(input.ModelName), {
-          ModelName: input.ModelName,
-          ModelArn: arn,
-          PrimaryContainer: input.PrimaryContainer,
-          Containers: input.Containers,
-          ExecutionRoleArn: input.ExecutionRoleArn,
-          EnableNetworkIsolation: input.EnableNetworkIsolation,
-          CreationTime: Date.now(),
-          Tags: input.Tags ?? [],
-        });
-        store.save();
+        store.commit(() =>
+          store.models.set(key(input.ModelName), {
+            ModelName: input.ModelName,
+            ModelArn: arn,
+            PrimaryContainer: input.PrimaryContainer,
+            Containers: input.Containers,
+            ExecutionRoleArn: input.ExecutionRoleArn,
+            EnableNetworkIsolation: input.EnableNetworkIsolation,
+            CreationTime: Date.now(),
+            Tags: input.Tags ?? [],
+          }),
+        );
         return { ModelArn: arn };
       },
       DescribeModel(raw, ctx) {
@@ -286,8 +294,8 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       },
       async DeleteModel(raw, ctx) {
         const { ModelName } = parseInput(modelNameInput, raw);
-        if (!store.models.delete(key(ModelName))) throw notFound('model', sageMakerArn(ctx.region, 'model', ModelName));
-        store.save();
+        if (!store.models.has(key(ModelName))) throw notFound('model', sageMakerArn(ctx.region, 'model', ModelName));
+        store.commit(() => store.models.delete(key(ModelName)));
         await hosting.removeModelFiles(ModelName);
         return {};
       },
@@ -306,16 +314,17 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         }
         await checkAsyncInferenceConfig(input.AsyncInferenceConfig, aws.sns);
         if (store.endpointConfigs.has(key(input.EndpointConfigName))) throw alreadyExists('endpoint-config', arn);
-        store.endpointConfigs.set(key(input.EndpointConfigName), {
-          EndpointConfigName: input.EndpointConfigName,
-          EndpointConfigArn: arn,
-          ProductionVariants: input.ProductionVariants,
-          AsyncInferenceConfig: input.AsyncInferenceConfig,
-          KmsKeyId: input.KmsKeyId,
-          CreationTime: Date.now(),
-          Tags: input.Tags ?? [],
-        });
-        store.save();
+        store.commit(() =>
+          store.endpointConfigs.set(key(input.EndpointConfigName), {
+            EndpointConfigName: input.EndpointConfigName,
+            EndpointConfigArn: arn,
+            ProductionVariants: input.ProductionVariants,
+            AsyncInferenceConfig: input.AsyncInferenceConfig,
+            KmsKeyId: input.KmsKeyId,
+            CreationTime: Date.now(),
+            Tags: input.Tags ?? [],
+          }),
+        );
         return { EndpointConfigArn: arn };
       },
       DescribeEndpointConfig(raw, ctx) {
@@ -326,8 +335,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       DeleteEndpointConfig(raw, ctx) {
         const { EndpointConfigName } = parseInput(endpointConfigNameInput, raw);
         configRecord(EndpointConfigName, ctx);
-        store.endpointConfigs.delete(key(EndpointConfigName));
-        store.save();
+        store.commit(() => store.endpointConfigs.delete(key(EndpointConfigName)));
         return {};
       },
       ListEndpointConfigs(raw) {
@@ -360,8 +368,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
           Tags: input.Tags ?? [],
           pending: deployment,
         };
-        store.endpoints.set(key(input.EndpointName), record);
-        store.save();
+        store.commit(() => store.endpoints.set(key(input.EndpointName), record));
         options.onEndpointStateChange?.(record);
         deploy(record, deployment, 'create');
         return { EndpointArn: arn };
@@ -377,10 +384,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
           input.RetainAllVariantProperties ? record.current : undefined,
         );
         checkInstanceLimit(deployment);
-        record.EndpointStatus = 'Updating';
-        record.pending = deployment;
-        record.LastModifiedTime = Date.now();
-        store.save();
+        store.commit(() => Object.assign(record, { EndpointStatus: 'Updating', pending: deployment, LastModifiedTime: Date.now() }));
         options.onEndpointStateChange?.(record);
         deploy(record, deployment, 'update');
         return { EndpointArn: record.EndpointArn };
@@ -400,9 +404,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         const record = endpointRecord(EndpointName, ctx);
         if (record.EndpointStatus === 'Creating' || record.EndpointStatus === 'Updating') throw inProgress('delete', record.EndpointArn);
         if (record.EndpointStatus !== 'Deleting') {
-          record.EndpointStatus = 'Deleting';
-          record.LastModifiedTime = Date.now();
-          store.save();
+          store.commit(() => Object.assign(record, { EndpointStatus: 'Deleting', LastModifiedTime: Date.now() }));
           options.onEndpointStateChange?.(record);
           remove(record);
         }
@@ -430,8 +432,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       AddTags(raw) {
         const input = parseInput(addTagsInput, raw);
         const resource = tagged(input.ResourceArn);
-        resource.Tags = mergeTags(resource.Tags, input.Tags);
-        store.save();
+        store.commit(() => (resource.Tags = mergeTags(resource.Tags, input.Tags)));
         return { Tags: input.Tags };
       },
       ListTags(raw) {
@@ -445,8 +446,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       DeleteTags(raw) {
         const input = parseInput(deleteTagsInput, raw);
         const resource = tagged(input.ResourceArn);
-        resource.Tags = resource.Tags.filter((t) => !input.TagKeys.includes(t.Key));
-        store.save();
+        store.commit(() => (resource.Tags = resource.Tags.filter((t) => !input.TagKeys.includes(t.Key))));
         return {};
       },
     },
@@ -470,7 +470,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         deploy(record, record.current, 'restore');
       }
     }
-    store.save();
+    store.record(log);
   };
   if (store.endpoints.size > 0) track(restore());
 

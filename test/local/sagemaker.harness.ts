@@ -48,7 +48,7 @@ export async function startSageMaker(
   // The runtime reads and writes async objects in the embedded S3 in-process; a test without S3 of its own gets one.
   const s3 = (before.find((m) => m.name === 's3') as S3Service | undefined) ?? createS3Service({ dataDir });
   const config = parseLocalConfig(options.config ?? TEST_CONFIG, REPO_ROOT);
-  const sagemaker = createSageMakerService({ dataDir, endpointUrl, config });
+  const sagemaker = createSageMakerService({ dataDir, endpointUrl, config, faults: dispatcher.faults });
   const runtime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults });
   dispatcher.register(sagemaker).register(runtime);
   const url = await dispatcher.listen(0);
