@@ -1,17 +1,15 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { startBenchAws, type BenchAws } from './bench-aws';
+import { createEchoEndpoint, ECHO_PAYLOAD, inFlight } from './echo-endpoint';
 import { atLeast, figure, type MeasurementResult } from './figures';
 import { median, percentile, ratio } from './stats';
 
 const MEASUREMENT = 'async-roundtrip';
 const ENDPOINT = 'bench-roundtrip';
-const INSTANCES = 2;
-const PER_INSTANCE = 4;
 /** Requests in flight from the client, the same for both kinds. */
 const CONCURRENCY = 8;
-const PAYLOAD = Buffer.from(JSON.stringify({ instances: Array.from({ length: 64 }, (_, i) => ({ id: i, features: [i, i / 2, i / 3] })) }));
 
 export interface RoundTripOptions {
   requests: number;
@@ -22,26 +20,32 @@ export interface RoundTripOptions {
 /**
  * What a user pays for one asynchronous inference, end to end, against the same request in real time, through the
  * same runtime and the same SDK clients: async = upload the input (PutObject), InvokeEndpointAsync, the success
- * notification (SNS), read the output back (GetObject); real time = InvokeEndpoint. The echo container on 2 × 4,
- * CONCURRENCY requests in flight either way; one untimed warm-up of each, then alternating rounds; the ratio is the
- * median of per-round throughput ratios.
+ * notification (SNS, on the user's own topic), read the output back (GetObject); real time = InvokeEndpoint. The echo
+ * container on 2 × 4, CONCURRENCY requests in flight either way; one untimed warm-up round of each, then rounds of
+ * both; the ratio is the median of per-round throughput ratios, the overhead the median of per-round latency
+ * differences (p50 async − p50 real time).
  */
 export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<MeasurementResult> {
   const bench = await startBenchAws({ waitScale: 1 });
   try {
-    await createEndpoint(bench);
-    const notifications = notificationWaiter(bench);
+    // The user's own topic: the pipeline's topics have AwaitEvent subscribed, whose work is not the round trip's.
+    const { TopicArn } = await bench.clients.sns.send(new CreateTopicCommand({ Name: 'bench-roundtrip-success' }));
+    const bucket = bench.aws.names.artifactsBucket;
+    await createEchoEndpoint(bench, ENDPOINT, { outputPath: `s3://${bucket}/bench-roundtrip/output`, successTopic: TopicArn });
+    const notifications = notificationWaiter(bench, TopicArn!);
     const realtimeRps: number[] = [];
     const asyncRps: number[] = [];
+    const overheadMs: number[] = [];
     const asyncLatency: number[] = [];
     const realtimeLatency: number[] = [];
     try {
       for (let round = 0; round <= options.rounds; round++) {
-        const realtime = await timed(options.requests, () => invokeRealtime(bench));
-        const asynchronous = await timed(options.requests, (i) => invokeAsync(bench, notifications, `r${round}-${i}`));
+        const realtime = await inFlight(options.requests, CONCURRENCY, () => invokeRealtime(bench));
+        const asynchronous = await inFlight(options.requests, CONCURRENCY, (i) => invokeAsync(bench, notifications, `r${round}-${i}`));
         if (round === 0) continue;
         realtimeRps.push(realtime.rps);
         asyncRps.push(asynchronous.rps);
+        overheadMs.push(median(asynchronous.latenciesMs) - median(realtime.latenciesMs));
         realtimeLatency.push(...realtime.latenciesMs);
         asyncLatency.push(...asynchronous.latenciesMs);
         options.log(`  round ${round}: real time ${Math.round(realtime.rps)} req/s, async round trip ${Math.round(asynchronous.rps)} req/s`);
@@ -55,96 +59,53 @@ export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<
         figure('async.realtime-rps', MEASUREMENT, `InvokeEndpoint (${CONCURRENCY} in flight), median`, median(realtimeRps), 'req/s'),
         figure('async.roundtrip-rps', MEASUREMENT, 'upload + InvokeEndpointAsync + notification + read output, median', median(asyncRps), 'req/s'),
         figure('async.ratio', MEASUREMENT, 'async round trip ÷ real time, median of per-round ratios', median(ratios), '', atLeast(0.3)),
+        figure('async.overhead-ms', MEASUREMENT, 'async round trip − real time per request (p50s), median of rounds', median(overheadMs), 'ms'),
         figure('async.roundtrip-p50-ms', MEASUREMENT, 'async round trip latency p50', percentile(asyncLatency, 50), 'ms'),
         figure('async.realtime-p50-ms', MEASUREMENT, 'real-time latency p50', percentile(realtimeLatency, 50), 'ms'),
       ],
-      details: { requests: options.requests, rounds: options.rounds, concurrency: CONCURRENCY, payloadBytes: PAYLOAD.length, realtimeRps, asyncRps, ratios },
+      details: { requests: options.requests, rounds: options.rounds, concurrency: CONCURRENCY, payloadBytes: ECHO_PAYLOAD.length, realtimeRps, asyncRps, ratios, overheadMs },
     };
   } finally {
     await bench.stop();
   }
 }
 
-async function timed(requests: number, one: (index: number) => Promise<void>): Promise<{ rps: number; latenciesMs: number[] }> {
-  const latenciesMs: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < requests) {
-        const index = next++;
-        const t0 = performance.now();
-        await one(index);
-        latenciesMs.push(performance.now() - t0);
-      }
-    }),
-  );
-  return { rps: requests / ((performance.now() - started) / 1000), latenciesMs };
-}
-
 async function invokeRealtime(bench: BenchAws): Promise<void> {
-  const response = await bench.clients.sagemakerRuntime.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: PAYLOAD, ContentType: 'application/json' }));
-  if (!response.Body || response.Body.length !== PAYLOAD.length) throw new Error('the echo endpoint answered something else');
+  const response = await bench.clients.sagemakerRuntime.send(new InvokeEndpointCommand({ EndpointName: ENDPOINT, Body: ECHO_PAYLOAD, ContentType: 'application/json' }));
+  if (!response.Body || response.Body.length !== ECHO_PAYLOAD.length) throw new Error('the echo endpoint answered something else');
 }
 
 async function invokeAsync(bench: BenchAws, notifications: NotificationWaiter, id: string): Promise<void> {
   const bucket = bench.aws.names.artifactsBucket;
   const key = `bench-roundtrip/input/${id}.json`;
-  await bench.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: PAYLOAD, ContentType: 'application/json' }));
-  const { InferenceId, OutputLocation } = await bench.clients.sagemakerRuntime.send(
+  await bench.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: ECHO_PAYLOAD, ContentType: 'application/json' }));
+  const notified = notifications.wait(id);
+  const { OutputLocation } = await bench.clients.sagemakerRuntime.send(
     new InvokeEndpointAsyncCommand({ EndpointName: ENDPOINT, InputLocation: `s3://${bucket}/${key}`, ContentType: 'application/json', InferenceId: id }),
   );
-  await notifications.wait(InferenceId ?? id);
+  await notified;
   const [, outBucket, outKey] = /^s3:\/\/([^/]+)\/(.+)$/.exec(OutputLocation ?? '') ?? [];
   const output = await bench.clients.s3.send(new GetObjectCommand({ Bucket: outBucket, Key: outKey }));
-  if ((await output.Body!.transformToByteArray()).length !== PAYLOAD.length) throw new Error('the async output differs from the input');
+  if ((await output.Body!.transformToByteArray()).length !== ECHO_PAYLOAD.length) throw new Error('the async output differs from the input');
 }
 
 interface NotificationWaiter {
+  /** Resolves when the success notification of the inference is published; call before invoking. */
   wait(inferenceId: string): Promise<void>;
   stop(): void;
 }
 
-/** Resolves when the success notification of an inference has been published (SNS keeps every message in order). */
-function notificationWaiter(bench: BenchAws): NotificationWaiter {
+/** The user's subscriber, in-process: resolves each inference's wait when its notification is published on the topic. */
+function notificationWaiter(bench: BenchAws, topicArn: string): NotificationWaiter {
   const waiting = new Map<string, () => void>();
-  const seen = new Set<string>();
-  let read = 0;
-  const timer = setInterval(() => {
-    const messages = bench.aws.services.sns.messages(bench.aws.names.asyncSuccessTopicArn);
-    for (; read < messages.length; read++) {
-      const id = (JSON.parse(messages[read].message) as { inferenceId?: string }).inferenceId ?? '';
-      seen.add(id);
-      waiting.get(id)?.();
-    }
-  }, 2);
+  const stop = bench.aws.services.sns.onPublished((message) => {
+    if (message.topicArn !== topicArn) return;
+    const id = (JSON.parse(message.message) as { inferenceId?: string }).inferenceId ?? '';
+    waiting.get(id)?.();
+    waiting.delete(id);
+  });
   return {
-    wait: (id) => (seen.has(id) ? Promise.resolve() : new Promise((resolve) => waiting.set(id, () => resolve()))),
-    stop: () => clearInterval(timer),
+    wait: (id) => new Promise((resolve) => waiting.set(id, () => resolve())),
+    stop,
   };
-}
-
-async function createEndpoint(bench: BenchAws): Promise<void> {
-  const { sagemaker } = bench.clients;
-  await sagemaker.send(new CreateModelCommand({ ModelName: ENDPOINT, ExecutionRoleArn: bench.aws.names.sagemakerRoleArn, PrimaryContainer: { Image: 'local/echo:latest' } }));
-  await sagemaker.send(
-    new CreateEndpointConfigCommand({
-      EndpointConfigName: ENDPOINT,
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: ENDPOINT, InstanceType: 'ml.m5.large', InitialInstanceCount: INSTANCES }],
-      AsyncInferenceConfig: {
-        OutputConfig: {
-          S3OutputPath: `s3://${bench.aws.names.artifactsBucket}/bench-roundtrip/output`,
-          NotificationConfig: { SuccessTopic: bench.aws.names.asyncSuccessTopicArn },
-        },
-        ClientConfig: { MaxConcurrentInvocationsPerInstance: PER_INSTANCE },
-      },
-    }),
-  );
-  await sagemaker.send(new CreateEndpointCommand({ EndpointName: ENDPOINT, EndpointConfigName: ENDPOINT }));
-  for (;;) {
-    const { EndpointStatus, FailureReason } = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
-    if (EndpointStatus === 'InService') return;
-    if (EndpointStatus !== 'Creating') throw new Error(`The echo endpoint is ${EndpointStatus}: ${FailureReason}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { PROJECT_ROOT } from '../infra/step-functions';
 import { startEmbeddedAws, type EmbeddedAws } from '../local/embedded-aws';
 import { parseLocalConfig } from '../local/local-config';
@@ -12,7 +13,7 @@ import { parseLocalConfig } from '../local/local-config';
 export interface BenchAws {
   aws: EmbeddedAws;
   /** SDK clients pointed at the embedded AWS, as a user's code would be. */
-  clients: { s3: S3Client; sfn: SFNClient; sagemaker: SageMakerClient; sagemakerRuntime: SageMakerRuntimeClient };
+  clients: { s3: S3Client; sfn: SFNClient; sns: SNSClient; sagemaker: SageMakerClient; sagemakerRuntime: SageMakerRuntimeClient };
   stop(): Promise<void>;
 }
 
@@ -46,6 +47,7 @@ export async function startBenchAws(options: BenchAwsOptions): Promise<BenchAws>
   const clients = {
     s3: new S3Client({ ...common, forcePathStyle: true }),
     sfn: new SFNClient(common),
+    sns: new SNSClient(common),
     sagemaker: new SageMakerClient(common),
     sagemakerRuntime: new SageMakerRuntimeClient(common),
   };

@@ -193,8 +193,8 @@ async function startOn(
   });
   const iamService = createIamService({ dataDir, builtInRoles: () => iam.builtInRoles() });
   const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
-  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults, cloudwatch, waitScale });
   const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log } });
+  const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, sns, faults: dispatcher.faults, cloudwatch, waitScale });
   cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));
   const applicationAutoScaling = createApplicationAutoScalingService({ dataDir, region, waitScale, sagemaker, cloudwatch });
 

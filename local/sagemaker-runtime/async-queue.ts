@@ -1,8 +1,8 @@
-import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Instance } from '../hosting/hosting';
 import type { SageMakerService } from '../sagemaker/service';
 import { ContainerTimeout, invokeContainer, type ContainerAnswer } from './container-call';
 import type { InferenceObjects } from './inference-objects';
+import type { NotificationPublisher } from './notification-publisher';
 import { inferenceResultEvent, type InvocationRequest } from './notifications';
 
 /** SageMaker's default when the endpoint config leaves ClientConfig.MaxConcurrentInvocationsPerInstance unset. */
@@ -79,6 +79,7 @@ export class AsyncQueue {
     private readonly sagemaker: SageMakerService,
     private readonly region: string,
     private readonly objects: InferenceObjects,
+    private readonly publish: NotificationPublisher,
     private readonly observe: (outcome: InvocationOutcome) => void = () => undefined,
   ) {}
 
@@ -259,7 +260,7 @@ export class AsyncQueue {
     const include = (config?.IncludeInferenceResponseIn ?? []).includes(topic === 'success' ? 'SUCCESS_NOTIFICATION_TOPIC' : 'ERROR_NOTIFICATION_TOPIC');
     const event = inferenceResultEvent(this.region, job, { ...outcome, includeBody: include });
     try {
-      await this.sagemaker.aws.sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(event) }));
+      await this.publish(topicArn, JSON.stringify(event));
     } catch {
       // SageMaker drops a notification it cannot publish (a deleted topic); the S3 output is the record that counts.
     }

@@ -12,6 +12,8 @@ import { ModelError, runtimeValidationError, sendRuntimeError } from './wire';
 import { AwsError } from '../aws-error';
 import type { FaultInjector } from '../faults';
 import type { S3Service } from '../s3/service';
+import type { SnsService } from '../sns/service';
+import { clientPublisher, inProcessPublisher } from './notification-publisher';
 import type { CloudWatchService } from '../cloudwatch/service';
 import { EndpointMetrics } from './endpoint-metrics';
 
@@ -22,6 +24,8 @@ export interface SageMakerRuntimeServiceOptions {
   s3: S3Service;
   /** The dispatcher's fault rules, consulted on those in-process S3 calls as on HTTP ones. */
   faults?: FaultInjector;
+  /** The embedded SNS the async notifications are published to in-process; without it, through SageMaker's SNS client. */
+  sns?: SnsService;
   /** Where the async endpoints' metrics go (published every 60 s × waitScale); none when absent. */
   cloudwatch?: CloudWatchService;
   waitScale?: number;
@@ -47,6 +51,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
   const { sagemaker } = options;
   const queues = new Map<string, AsyncQueue>();
   const objects = new InferenceObjects(options.s3, options.faults);
+  const publish = options.sns ? inProcessPublisher(options.sns, options.faults) : clientPublisher(() => sagemaker.aws.sns);
   const metrics = options.cloudwatch && new EndpointMetrics(options.cloudwatch, sagemaker, (name) => queues.get(name.toLowerCase()), options.waitScale ?? 1);
 
   const inService = (name: string, ctx: RequestContext): EndpointRecord => {
@@ -119,7 +124,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
 
     let queue = queues.get(name.toLowerCase());
     // Notifications carry the endpoint's own region (its ARN's), whatever the server's default region is.
-    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, endpoint.EndpointArn.split(':')[3], objects, metrics?.observer(endpoint.EndpointName))));
+    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, endpoint.EndpointArn.split(':')[3], objects, publish, metrics?.observer(endpoint.EndpointName))));
     queue.enqueue({
       endpointName: endpoint.EndpointName,
       inferenceId,

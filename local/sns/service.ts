@@ -16,6 +16,13 @@ export const SNS_MESSAGES_PATH = '/_aep/sns/messages';
 export interface SnsService extends ServiceModule {
   /** Messages published so far (to one topic, if given), oldest first. */
   messages(topicArn?: string): PublishedMessage[];
+  /**
+   * Publish without HTTP, for services that publish on a user's behalf in-process (SageMaker's async notifications):
+   * validated, kept and delivered exactly as the Publish operation. Fault rules are the caller's to consult.
+   */
+  publish(input: { topicArn: string; message: string; subject?: string }): Promise<PublishedMessage>;
+  /** Calls `listener` with every message published from now on (in-process observers); returns the unsubscribe. */
+  onPublished(listener: (message: PublishedMessage) => void): () => void;
 }
 
 const invalidParameter = (what: string) => new AwsError('InvalidParameter', `Invalid parameter: ${what}`, 400);
@@ -111,14 +118,7 @@ export function createSnsService(options: { dataDir: string; lambdas?: LambdaDel
     },
 
     async Publish(params: QueryParams): Promise<XmlElement> {
-      const arn = params.TopicArn ?? params.TargetArn;
-      if (arn === undefined) {
-        throw params.PhoneNumber !== undefined ? invalidParameter('PhoneNumber Reason: SMS is not supported by the embedded SNS') : invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
-      }
-      const t = topic(arn);
-      const message = publishedMessage(params, t, sequenceNumber);
-      await store.addMessage(message);
-      if (options.lambdas) deliverToLambdas(message, t.subscriptions, options.lambdas);
+      const message = await publish(params);
       return { MessageId: message.messageId, SequenceNumber: message.sequenceNumber };
     },
 
@@ -168,7 +168,29 @@ export function createSnsService(options: { dataDir: string; lambdas?: LambdaDel
     },
   };
 
-  let sequence = BigInt(store.messages().length);
+  const listeners = new Set<(message: PublishedMessage) => void>();
+
+  async function publish(params: QueryParams): Promise<PublishedMessage> {
+    const arn = params.TopicArn ?? params.TargetArn;
+    if (arn === undefined) {
+      throw params.PhoneNumber !== undefined ? invalidParameter('PhoneNumber Reason: SMS is not supported by the embedded SNS') : invalidParameter('TopicArn or TargetArn Reason: no value for required parameter');
+    }
+    const t = topic(arn);
+    const message = publishedMessage(params, t, sequenceNumber);
+    await store.addMessage(message);
+    if (options.lambdas) deliverToLambdas(message, t.subscriptions, options.lambdas);
+    for (const listener of listeners) {
+      try {
+        listener(structuredClone(message));
+      } catch (error) {
+        // An observer's failure is not the publisher's: the message is kept and delivered.
+        console.error(`aep local sns: a listener failed on message ${message.messageId}:`, error);
+      }
+    }
+    return message;
+  }
+
+  let sequence = BigInt(store.messageCount);
   function sequenceNumber(): string {
     sequence += 1n;
     return sequence.toString().padStart(20, '0');
@@ -195,7 +217,15 @@ export function createSnsService(options: { dataDir: string; lambdas?: LambdaDel
       },
     ],
   });
-  return { ...module, messages: (arn) => store.messages(arn) };
+  return {
+    ...module,
+    messages: (arn) => store.messages(arn),
+    publish: ({ topicArn: arn, message, subject }) => publish({ TopicArn: arn, Message: message, ...(subject === undefined ? {} : { Subject: subject }) }),
+    onPublished(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
 }
 
 function defaultPolicy(topicArn: string, accountId: string) {

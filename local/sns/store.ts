@@ -1,7 +1,7 @@
-import { appendFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { BatchedAppend } from '../batched-append';
 import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
 
 const subscriptionSchema = z.object({
@@ -45,7 +45,7 @@ export type PublishedMessage = z.infer<typeof publishedMessageSchema>;
 
 /**
  * Topics (with their subscriptions) and every published message, under `<dataDir>/sns/`: `topics.json` rewritten
- * atomically, `messages.jsonl` appended one line per message. Both survive a restart.
+ * atomically, `messages.jsonl` appended one line per message (concurrent publishes share a write). Both survive a restart.
  */
 export class SnsStore {
   readonly topics = new Map<string, Topic>();
@@ -53,11 +53,13 @@ export class SnsStore {
   private readonly writes = new KeyedMutex();
   private readonly topicsFile: string;
   private readonly messagesFile: string;
+  private readonly messageLines: BatchedAppend;
 
   constructor(dataDir: string) {
     const dir = ensureDir(join(dataDir, 'sns'));
     this.topicsFile = join(dir, 'topics.json');
     this.messagesFile = join(dir, 'messages.jsonl');
+    this.messageLines = new BatchedAppend(this.messagesFile);
     for (const topic of readJsonFileSync(this.topicsFile, z.array(topicSchema)) ?? []) this.topics.set(topic.arn, topic);
     let lines: string[] = [];
     try {
@@ -83,7 +85,11 @@ export class SnsStore {
 
   async addMessage(message: PublishedMessage): Promise<void> {
     this.published.push(message);
-    await this.writes.run('messages', () => appendFile(this.messagesFile, `${JSON.stringify(message)}\n`));
+    await this.messageLines.append(`${JSON.stringify(message)}\n`);
+  }
+
+  get messageCount(): number {
+    return this.published.length;
   }
 
   messages(topicArn?: string): PublishedMessage[] {

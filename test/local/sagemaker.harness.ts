@@ -10,6 +10,7 @@ import { parseLocalConfig, type LocalConfigFile } from '../../local/local-config
 import { createSageMakerRuntimeService, type SageMakerRuntimeService } from '../../local/sagemaker-runtime/service';
 import { createSageMakerService, type SageMakerService } from '../../local/sagemaker/service';
 import type { ServiceModule } from '../../local/service';
+import type { SnsService } from '../../local/sns/service';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const ECHO_IMAGE = 'local/echo:latest';
@@ -49,7 +50,9 @@ export async function startSageMaker(
   const s3 = (before.find((m) => m.name === 's3') as S3Service | undefined) ?? createS3Service({ dataDir });
   const config = parseLocalConfig(options.config ?? TEST_CONFIG, REPO_ROOT);
   const sagemaker = createSageMakerService({ dataDir, endpointUrl, config, faults: dispatcher.faults });
-  const runtime = createSageMakerRuntimeService({ sagemaker, s3, faults: dispatcher.faults });
+  // An embedded SNS among them receives the async notifications in-process, as in `aep local up`.
+  const sns = before.find((m) => m.name === 'sns') as SnsService | undefined;
+  const runtime = createSageMakerRuntimeService({ sagemaker, s3, sns, faults: dispatcher.faults });
   dispatcher.register(sagemaker).register(runtime);
   const url = await dispatcher.listen(0);
   const common = { endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 };

@@ -15,6 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { FaultInjector } from '../../local/faults';
+import { inProcessPublisher } from '../../local/sagemaker-runtime/notification-publisher';
 import { createSnsService, type SnsService } from '../../local/sns/service';
 import { awsChildEnv, localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
 
@@ -139,6 +141,44 @@ test('topics and messages survive a restart over the same data dir', async () =>
   } finally {
     await second.close();
   }
+});
+
+test('concurrent publishes share writes yet every acknowledged message is kept, in order, across a restart', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'burst' }));
+  const sent = Array.from({ length: 40 }, (_, i) => `message ${i}`);
+  // Half over the wire, half in-process (as SageMaker's notifications are published), all at once.
+  await Promise.all(
+    sent.map((message, i) => (i % 2 === 0 ? sns.send(new PublishCommand({ TopicArn, Message: message })) : service.publish({ topicArn: TopicArn!, message }))),
+  );
+  const reloaded = createSnsService({ dataDir: aws.dataDir }).messages(TopicArn);
+  expect(reloaded.map((m) => m.message)).toEqual(service.messages(TopicArn).map((m) => m.message));
+  expect(reloaded.map((m) => m.message).sort()).toEqual([...sent].sort());
+});
+
+test('in-process publish validates as Publish does and is seen by in-process listeners', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'in-process' }));
+  const seen: string[] = [];
+  const stop = service.onPublished((m) => seen.push(`${m.topicArn}|${m.message}`));
+  try {
+    const kept = await service.publish({ topicArn: TopicArn!, message: 'from SageMaker' });
+    expect(kept).toMatchObject({ topicArn: TopicArn, message: 'from SageMaker', messageId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    await expect(service.publish({ topicArn: TopicArn!, message: '' })).rejects.toMatchObject({ code: 'InvalidParameter', message: 'Invalid parameter: Empty message' });
+    await expect(service.publish({ topicArn: `${TopicArn}-gone`, message: 'x' })).rejects.toMatchObject({ code: 'NotFound' });
+  } finally {
+    stop();
+  }
+  await service.publish({ topicArn: TopicArn!, message: 'after unsubscribing' });
+  expect(seen).toEqual([`${TopicArn}|from SageMaker`]);
+});
+
+test("SageMaker's in-process publisher obeys the dispatcher's fault rules for sns Publish on the topic", async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'faulty' }));
+  const faults = new FaultInjector();
+  faults.add({ service: 'sns', operation: 'Publish', resource: 'faulty', error: { code: 'InternalError', message: 'injected', status: 500 }, count: 1 });
+  const publish = inProcessPublisher(service, faults);
+  await expect(publish(TopicArn!, 'first')).rejects.toMatchObject({ code: 'InternalError' });
+  await publish(TopicArn!, 'second');
+  expect(service.messages(TopicArn).map((m) => m.message)).toEqual(['second']);
 });
 
 test('the AWS CLI publishes: aws sns publish returns a MessageId and the message is kept', async () => {
