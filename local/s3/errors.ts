@@ -45,12 +45,12 @@ export const s3Errors = {
       PartNumber: String(partNumber),
       ETag: etag,
     }),
-  invalidPart: (partNumber: number) =>
+  invalidPart: (partNumber: number, etag: string, uploadId: string) =>
     new AwsError(
       'InvalidPart',
       "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
       400,
-      { PartNumber: String(partNumber) },
+      { ETag: etag.replace(/"/g, ''), PartNumber: String(partNumber), UploadId: uploadId },
     ),
   invalidPartOrder: () =>
     new AwsError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.', 400),
@@ -64,11 +64,20 @@ export const s3Errors = {
       what === 'Content-MD5' ? 'The Content-MD5 you specified did not match what we received.' : `The ${what} you specified did not match the calculated checksum.`,
       400,
     ),
+  badPartDigest: (algorithm: string, partNumber: number) =>
+    new AwsError('BadDigest', `The ${algorithm.toLowerCase()} you specified for part ${partNumber} did not match what we received.`, 400),
   contentSha256Mismatch: (client: string, computed: string) =>
     new AwsError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", 400, {
       ClientComputedContentSHA256: client,
       S3ComputedContentSHA256: computed,
     }),
+  /** A checksum header whose value is not base64 of the algorithm's digest length. */
+  invalidChecksumValue: (header: string) => new AwsError('InvalidRequest', `Value for ${header} header is invalid.`, 400),
+  /** An `x-amz-trailer` announcing something other than one `x-amz-checksum-*`. */
+  unsupportedTrailer: () => new AwsError('InvalidRequest', 'The value specified in the x-amz-trailer header is not supported', 400),
+  /** A trailer announced but not sent, sent but not announced, or not well-formed. */
+  malformedTrailer: () =>
+    new AwsError('MalformedTrailerError', 'The request contained trailing data that was not well-formed or did not conform to our published schema.', 400),
   incompleteBody: () =>
     new AwsError('IncompleteBody', 'You did not provide the number of bytes specified by the Content-Length HTTP header', 400),
   invalidUri: () => new AwsError('InvalidURI', "Couldn't parse the specified URI.", 400),

@@ -30,9 +30,23 @@ export interface ReceivedBody {
 }
 
 /**
+ * The flexible checksum a request body declares: an `x-amz-checksum-<alg>` header, a checksum announced in
+ * `x-amz-trailer` (sent after an aws-chunked body), or an algorithm named for the server to compute.
+ */
+export function declaredChecksum(headers: IncomingHttpHeaders): { algorithm?: ChecksumAlgorithm; trailer?: string } {
+  const declared = CHECKSUM_ALGORITHMS.filter((a) => headers[checksumHeader(a)] !== undefined);
+  if (declared.length > 1) throw s3Errors.invalidRequest('Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  const trailer = String(headers['x-amz-trailer'] ?? '').trim().toLowerCase();
+  const fromTrailer = trailer ? CHECKSUM_ALGORITHMS.find((a) => checksumHeader(a) === trailer) : undefined;
+  if (trailer && !fromTrailer) throw s3Errors.unsupportedTrailer();
+  const sdkAlgorithm = String(headers['x-amz-sdk-checksum-algorithm'] ?? headers['x-amz-checksum-algorithm'] ?? '').toUpperCase();
+  const algorithm = declared[0] ?? fromTrailer ?? (isChecksumAlgorithm(sdkAlgorithm) ? sdkAlgorithm : undefined);
+  return { algorithm, trailer: fromTrailer ? trailer : undefined };
+}
+
+/**
  * Verifies a body against every digest the client declared: Content-MD5, a hex `x-amz-content-sha256`, and one
- * flexible checksum (`x-amz-checksum-<alg>` header, or announced in `x-amz-trailer` and sent after an aws-chunked body).
- * The MD5 is always computed: it is the ETag.
+ * flexible checksum (see declaredChecksum). The MD5 is always computed: it is the ETag.
  */
 export class BodyVerifier {
   private readonly md5 = createHash('md5');
@@ -40,6 +54,7 @@ export class BodyVerifier {
   private readonly expectedSha256?: string;
   private readonly expectedMd5?: string;
   private readonly algorithm?: ChecksumAlgorithm;
+  private readonly trailer?: string;
   private readonly checksum?: Checksum;
   private readonly headerValue?: string;
 
@@ -54,12 +69,7 @@ export class BodyVerifier {
       this.expectedSha256 = sha.toLowerCase();
       this.sha256 = createHash('sha256');
     }
-    const declared = CHECKSUM_ALGORITHMS.filter((a) => headers[checksumHeader(a)] !== undefined);
-    if (declared.length > 1) throw s3Errors.invalidRequest('Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
-    const trailer = String(headers['x-amz-trailer'] ?? '').trim().toLowerCase();
-    const fromTrailer = CHECKSUM_ALGORITHMS.find((a) => checksumHeader(a) === trailer);
-    const sdkAlgorithm = String(headers['x-amz-sdk-checksum-algorithm'] ?? headers['x-amz-checksum-algorithm'] ?? '').toUpperCase();
-    this.algorithm = declared[0] ?? fromTrailer ?? (isChecksumAlgorithm(sdkAlgorithm) ? sdkAlgorithm : undefined);
+    ({ algorithm: this.algorithm, trailer: this.trailer } = declaredChecksum(headers));
     if (this.algorithm) {
       this.checksum = createChecksum(this.algorithm);
       const value = headers[checksumHeader(this.algorithm)];
@@ -78,6 +88,9 @@ export class BodyVerifier {
 
   /** Checks the digests once the whole body (and its trailers) arrived. */
   finish(trailers: Record<string, string>): { md5Hex: string; checksum?: StoredChecksum } {
+    // S3 fails an announced checksum that never came, and one that came unannounced: neither was verified.
+    const sentChecksums = Object.keys(trailers).filter((name) => name.startsWith('x-amz-checksum-'));
+    if ((this.trailer && trailers[this.trailer] === undefined) || sentChecksums.some((name) => name !== this.trailer)) throw s3Errors.malformedTrailer();
     const md5Hex = this.md5.digest('hex');
     if (this.expectedMd5 && this.expectedMd5 !== md5Hex) throw s3Errors.badDigest('Content-MD5');
     if (this.sha256 && this.expectedSha256) {
@@ -95,9 +108,10 @@ export class BodyVerifier {
   }
 }
 
-function assertChecksumValue(algorithm: ChecksumAlgorithm, value: string): void {
+/** A checksum value must be base64 of exactly the algorithm's digest length. */
+export function assertChecksumValue(algorithm: ChecksumAlgorithm, value: string): void {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value) || Buffer.from(value, 'base64').length !== CHECKSUM_BYTES[algorithm]) {
-    throw s3Errors.invalidRequest(`Value for ${checksumHeader(algorithm)} header is invalid.`);
+    throw s3Errors.invalidChecksumValue(checksumHeader(algorithm));
   }
 }
 
