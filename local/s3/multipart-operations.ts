@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { checksumHeader, isChecksumAlgorithm, type ChecksumAlgorithm } from '../protocols/checksums';
+import { CHECKSUM_ALGORITHMS, checksumHeader, type ChecksumAlgorithm } from '../protocols/checksums';
 import { readXmlBody, sendEmpty, sendXml } from '../protocols/rest-xml';
 import { OWNER, type S3Call, type S3Operation } from './call';
 import { s3Errors } from './errors';
@@ -9,7 +9,8 @@ import { copyToTemp } from './copy-bytes';
 import { assertBucketName, assertKey } from './names';
 import { assertReadConditions, attributesFromHeaders } from './object-headers';
 import { precheckWrite, writeConditions } from './object-operations';
-import { receiveBody } from './receive-body';
+import { declaredChecksum, receiveBody } from './receive-body';
+import { assertCompleteChecksum, compositeChecksum, fullObjectAlgorithm, requestedUploadChecksum, uploadChecksumType } from './multipart-checksum';
 import { encodeKey } from './list';
 import type { PartRecord, UploadRecord } from './multipart-store';
 
@@ -30,32 +31,31 @@ const uploadIdOf = (call: S3Call) => call.query.get('uploadId') ?? '';
 export const createMultipartUpload: S3Operation = async ({ req, res, ctx, bucket, key, store, uploads }) => {
   store.bucket(bucket);
   assertKey(key);
-  const requested = String(req.headers['x-amz-checksum-algorithm'] ?? '').toUpperCase();
-  let algorithm: ChecksumAlgorithm | undefined;
-  if (requested) {
-    if (!isChecksumAlgorithm(requested)) {
-      throw s3Errors.invalidRequest('Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]');
-    }
-    algorithm = requested;
-  }
-  const upload = await uploads.create(bucket, key, attributesFromHeaders(req.headers), algorithm);
-  const headers = algorithm ? { 'x-amz-checksum-algorithm': algorithm, 'x-amz-checksum-type': 'FULL_OBJECT' } : {};
+  const { algorithm, type } = requestedUploadChecksum(req.headers);
+  const upload = await uploads.create(bucket, key, attributesFromHeaders(req.headers), { checksumAlgorithm: algorithm, checksumType: type });
+  const headers: Record<string, string> = algorithm && type ? { 'x-amz-checksum-algorithm': algorithm, 'x-amz-checksum-type': type } : {};
   sendXml(res, ctx, 'InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: upload.uploadId }, headers);
 };
 
 /** The part an UploadPart(Copy) writes: its number and an upload that exists for this bucket and key. */
-function partTarget(call: S3Call): { number: number; uploadId: string } {
+function partTarget(call: S3Call): { number: number; uploadId: string; upload: UploadRecord } {
   call.store.bucket(call.bucket);
   assertKey(call.key);
   const number = partNumber(call);
   const uploadId = uploadIdOf(call);
-  call.uploads.get(uploadId, call.bucket, call.key);
-  return { number, uploadId };
+  const upload = call.uploads.get(uploadId, call.bucket, call.key);
+  return { number, uploadId, upload };
 }
 
 export const uploadPart: S3Operation = async (call) => {
   const { req, res, ctx, store, uploads } = call;
-  const { number, uploadId } = partTarget(call);
+  const { number, uploadId, upload } = partTarget(call);
+  // An upload created with an algorithm takes parts checksummed with it, and no other.
+  const expected = upload.checksumAlgorithm;
+  const declared = declaredChecksum(req.headers).algorithm;
+  if (expected && declared !== expected) {
+    throw s3Errors.invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${expected.toLowerCase()}, actual checksum Type: ${declared?.toLowerCase() ?? 'null'}`);
+  }
   const body = await receiveBody(req, store.tempPath());
   const part = await uploads.putPart(uploadId, number, body).catch(async (error) => {
     await rm(body.tempPath, { force: true });
@@ -66,19 +66,55 @@ export const uploadPart: S3Operation = async (call) => {
   sendEmpty(res, ctx, 200, headers);
 };
 
+/** A `<Part>` of a CompleteMultipartUpload body: number, ETag and the part checksums the client listed. */
+interface RequestedPart {
+  partNumber: number;
+  etag: string;
+  checksums: Partial<Record<ChecksumAlgorithm, string>>;
+}
+
 /** The `<Part>` list of a CompleteMultipartUpload body. */
-function requestedParts(xml: Record<string, unknown>): Array<{ partNumber: number; etag: string }> {
+function requestedParts(xml: Record<string, unknown>): RequestedPart[] {
   const document = xml.CompleteMultipartUpload;
   const parts = typeof document === 'object' && document !== null ? (document as { Part?: unknown }).Part : undefined;
   if (!Array.isArray(parts)) {
     throw document === undefined ? s3Errors.malformedXml() : s3Errors.invalidRequest('You must specify at least one part');
   }
   return parts.map((part) => {
-    const { PartNumber, ETag } = (typeof part === 'object' && part !== null ? part : {}) as Record<string, unknown>;
+    const fields = (typeof part === 'object' && part !== null ? part : {}) as Record<string, unknown>;
+    const { PartNumber, ETag } = fields;
     const number = Number(PartNumber);
     if (typeof PartNumber !== 'string' || !Number.isInteger(number) || typeof ETag !== 'string') throw s3Errors.malformedXml();
-    return { partNumber: number, etag: ETag.trim() };
+    const checksums: RequestedPart['checksums'] = {};
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+      const value = fields[`Checksum${algorithm}`];
+      if (typeof value === 'string') checksums[algorithm] = value.trim();
+    }
+    return { partNumber: number, etag: ETag.trim(), checksums };
   });
+}
+
+/**
+ * A listed part's checksums against the stored part, as S3 checks them: none may be listed for an upload without an
+ * algorithm; a COMPOSITE upload needs each part's checksum; a listed value must be the one the part was stored with.
+ */
+function assertPartChecksums(requested: RequestedPart, stored: PartRecord, upload: UploadRecord): void {
+  const invalidPart = () => s3Errors.invalidPart(stored.partNumber, stored.etag, upload.uploadId);
+  const listed = Object.keys(requested.checksums) as ChecksumAlgorithm[];
+  const algorithm = upload.checksumAlgorithm;
+  if (!algorithm) {
+    if (listed.length > 0) throw invalidPart();
+    return;
+  }
+  const value = requested.checksums[algorithm];
+  if (value === undefined) {
+    if (uploadChecksumType(algorithm, upload.checksumType) === 'FULL_OBJECT') return;
+    if (listed.length > 0) throw s3Errors.badPartDigest(listed[0], stored.partNumber);
+    throw s3Errors.invalidRequest(
+      `The upload was created using a ${algorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${stored.partNumber} in the request.`,
+    );
+  }
+  if (value !== stored.checksum?.value) throw invalidPart();
 }
 
 const sameEtag = (a: string, b: string) => a.replace(/"/g, '') === b.replace(/"/g, '');
@@ -95,25 +131,39 @@ export const completeMultipartUpload: S3Operation = async (call) => {
     const done = uploads.completed.get(uploadId);
     const current = store.head(bucket, key);
     if (done && done.bucket === bucket && done.key === key && current?.etag === done.etag) return { meta: current, retried: true };
-    uploads.get(uploadId, bucket, key);
+    const upload = uploads.get(uploadId, bucket, key);
+    const algorithm = upload.checksumAlgorithm;
+    const checksumType = algorithm ? uploadChecksumType(algorithm, upload.checksumType) : undefined;
+    const askedType = req.headers['x-amz-checksum-type'];
+    if (askedType !== undefined && String(askedType).toUpperCase() !== checksumType) {
+      throw s3Errors.invalidRequest(`The upload was created using the ${checksumType ?? 'null'} checksum mode. The complete request must use the same checksum mode.`);
+    }
     precheckWrite(call, conditions);
     const stored = new Map(uploads.parts(uploadId).map((p) => [p.partNumber, p]));
     const chosen: PartRecord[] = [];
-    requested.forEach(({ partNumber: number, etag }, index) => {
-      if (index > 0 && number <= requested[index - 1].partNumber) throw s3Errors.invalidPartOrder();
-      const part = stored.get(number);
-      if (!part || !sameEtag(part.etag, etag)) throw s3Errors.invalidPart(number);
+    requested.forEach((asked, index) => {
+      if (index > 0 && asked.partNumber <= requested[index - 1].partNumber) throw s3Errors.invalidPartOrder();
+      const part = stored.get(asked.partNumber);
+      if (!part || !sameEtag(part.etag, asked.etag)) throw s3Errors.invalidPart(asked.partNumber, asked.etag, uploadId);
+      assertPartChecksums(asked, part, upload);
       chosen.push(part);
     });
     chosen.forEach((part, index) => {
       if (index < chosen.length - 1 && part.size < MIN_PART_BYTES) throw s3Errors.entityTooSmall(part.size, part.partNumber, part.etag);
     });
     const tempPath = store.tempPath();
-    const assembled = await uploads.assemble(uploadId, chosen, tempPath);
+    const assembled = await uploads.assemble(uploadId, chosen, tempPath, fullObjectAlgorithm(algorithm, checksumType));
+    const partChecksums = checksumType === 'COMPOSITE' ? chosen.map((p) => p.checksum?.value ?? '') : undefined;
+    const checksum = algorithm && partChecksums ? { algorithm, value: compositeChecksum(algorithm, partChecksums), type: 'COMPOSITE' as const } : assembled.checksum;
+    try {
+      if (checksum) assertCompleteChecksum(req.headers, { algorithm, type: checksumType }, checksum);
+    } catch (error) {
+      await rm(tempPath, { force: true });
+      throw error;
+    }
     // S3's multipart ETag: the MD5 of the parts' binary MD5s, then the part count.
     const md5OfMd5s = createHash('md5').update(Buffer.concat(chosen.map((p) => Buffer.from(p.md5Hex, 'hex')))).digest('hex');
-    const upload = uploads.get(uploadId, bucket, key);
-    const staged = { tempPath, size: assembled.size, etag: `"${md5OfMd5s}-${chosen.length}"`, checksum: assembled.checksum, partsCount: chosen.length, partSizes: chosen.map((p) => p.size) };
+    const staged = { tempPath, size: assembled.size, etag: `"${md5OfMd5s}-${chosen.length}"`, checksum, partsCount: chosen.length, partSizes: chosen.map((p) => p.size), partChecksums };
     const committed = await store.commit(bucket, key, staged, upload.attributes, conditions).catch(async (error) => {
       await rm(tempPath, { force: true });
       throw error;
@@ -148,21 +198,27 @@ function copySourceRange(header: string | string[] | undefined, size: number): {
 /** UploadPartCopy: a part's bytes taken from an existing object (all of it or a range), as `aws s3 cp` between S3 locations does. */
 export const uploadPartCopy: S3Operation = async (call) => {
   const { req, res, ctx, store, uploads } = call;
-  const { number, uploadId } = partTarget(call);
+  const { number, uploadId, upload } = partTarget(call);
   const source = copySource(String(req.headers['x-amz-copy-source']));
   assertBucketName(source.bucket);
   assertKey(source.key);
   const { meta: sourceMeta, handle } = await store.open(source.bucket, source.key);
   const tempPath = store.tempPath();
-  const copied = await copyToTemp(handle, tempPath, () => {
-    assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
-    return copySourceRange(req.headers['x-amz-copy-source-range'], sourceMeta.size);
-  });
+  const copied = await copyToTemp(
+    handle,
+    tempPath,
+    () => {
+      assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
+      return copySourceRange(req.headers['x-amz-copy-source-range'], sourceMeta.size);
+    },
+    upload.checksumAlgorithm,
+  );
   const part = await uploads.putPart(uploadId, number, { tempPath, ...copied }).catch(async (error) => {
     await rm(tempPath, { force: true });
     throw error;
   });
-  sendXml(res, ctx, 'CopyPartResult', { ETag: part.etag, LastModified: part.lastModified });
+  const checksum = part.checksum ? { [`Checksum${part.checksum.algorithm}`]: part.checksum.value } : {};
+  sendXml(res, ctx, 'CopyPartResult', { ETag: part.etag, LastModified: part.lastModified, ...checksum });
 };
 
 /** ListMultipartUploads: uploads in progress under a prefix, rolled up by delimiter, paged by key and upload-id markers. */
@@ -207,6 +263,7 @@ export const listMultipartUploads: S3Operation = async ({ res, ctx, bucket, stor
         StorageClass: 'STANDARD',
         Initiated: upload!.initiated,
         ChecksumAlgorithm: upload!.checksumAlgorithm,
+        ChecksumType: upload!.checksumAlgorithm ? uploadChecksumType(upload!.checksumAlgorithm, upload!.checksumType) : undefined,
       })),
     CommonPrefixes: page.filter((e) => e.prefix !== undefined).map((e) => ({ Prefix: encode(e.prefix!) })),
   });
@@ -248,11 +305,13 @@ export const listParts: S3Operation = async (call) => {
       LastModified: p.lastModified,
       ETag: p.etag,
       Size: p.size,
-      ...(p.checksum ? { [`Checksum${p.checksum.algorithm}`]: p.checksum.value } : {}),
+      // S3 lists part checksums of uploads created with an algorithm only.
+      ...(p.checksum && upload.checksumAlgorithm ? { [`Checksum${p.checksum.algorithm}`]: p.checksum.value } : {}),
     })),
     Initiator: OWNER,
     Owner: OWNER,
     StorageClass: 'STANDARD',
     ChecksumAlgorithm: upload.checksumAlgorithm,
+    ChecksumType: upload.checksumAlgorithm ? uploadChecksumType(upload.checksumAlgorithm, upload.checksumType) : undefined,
   });
 };

@@ -20,6 +20,7 @@ const uploadSchema = z.object({
   initiated: z.string(),
   attributes: z.object({ contentType: z.string(), metadata: z.record(z.string(), z.string()), headers: z.record(z.string(), z.string()) }),
   checksumAlgorithm: z.enum(CHECKSUM_ALGORITHMS).optional(),
+  checksumType: z.enum(['COMPOSITE', 'FULL_OBJECT']).optional(),
 });
 export type UploadRecord = z.infer<typeof uploadSchema>;
 
@@ -54,9 +55,9 @@ export class MultipartStore {
     this.load();
   }
 
-  async create(bucket: string, key: string, attributes: ObjectAttributes, checksumAlgorithm?: ChecksumAlgorithm): Promise<UploadRecord> {
+  async create(bucket: string, key: string, attributes: ObjectAttributes, checksum: Pick<UploadRecord, 'checksumAlgorithm' | 'checksumType'>): Promise<UploadRecord> {
     const uploadId = randomBytes(24).toString('base64url');
-    const record: UploadRecord = { uploadId, bucket, key, initiated: new Date().toISOString(), attributes, checksumAlgorithm };
+    const record: UploadRecord = { uploadId, bucket, key, initiated: new Date().toISOString(), attributes, ...checksum };
     ensureDir(this.dir(uploadId));
     await writeFileAtomic(join(this.dir(uploadId), 'upload.json'), JSON.stringify(record));
     this.uploads.set(uploadId, { record, parts: new Map() });
@@ -106,11 +107,10 @@ export class MultipartStore {
   }
 
   /**
-   * Concatenates parts, in order, into `tempPath`, streaming from disk; computes the full-object checksum of the
-   * upload's algorithm on the way (so a GET can return one the SDKs verify).
+   * Concatenates parts, in order, into `tempPath`, streaming from disk; computes the full-object checksum of
+   * `algorithm` on the way, if given (so a GET can return one the SDKs verify).
    */
-  async assemble(uploadId: string, parts: PartRecord[], tempPath: string): Promise<{ size: number; checksum?: StoredChecksum }> {
-    const algorithm = this.uploads.get(uploadId)?.record.checksumAlgorithm;
+  async assemble(uploadId: string, parts: PartRecord[], tempPath: string, algorithm?: ChecksumAlgorithm): Promise<{ size: number; checksum?: StoredChecksum }> {
     const checksum = algorithm ? createChecksum(algorithm) : undefined;
     const out = createWriteStream(tempPath);
     let size = 0;

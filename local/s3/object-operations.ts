@@ -75,6 +75,12 @@ export const getObject: S3Operation = async ({ req, res, ctx, bucket, key, store
     const wantsChecksum = String(req.headers['x-amz-checksum-mode'] ?? '').toUpperCase() === 'ENABLED';
     const headers = objectHeaders(meta, query, { withChecksum: wantsChecksum && !range });
     if (part?.partsCount !== undefined) headers['x-amz-mp-parts-count'] = String(part.partsCount);
+    // A part of a COMPOSITE object has a checksum of its own (FULL_OBJECT parts do not), as in S3.
+    const partChecksum = part && meta.checksum && meta.partChecksums?.[part.number - 1];
+    if (wantsChecksum && meta.checksum && partChecksum) {
+      headers[checksumHeader(meta.checksum.algorithm)] = partChecksum;
+      headers['x-amz-checksum-type'] = 'COMPOSITE';
+    }
     const start = range?.start ?? 0;
     const end = range?.end ?? meta.size - 1;
     const length = meta.size === 0 ? 0 : end - start + 1;
@@ -156,19 +162,26 @@ export const copyObject: S3Operation = async (call) => {
   precheckWrite(call, conditions);
   const { meta: sourceMeta, handle } = await store.open(source.bucket, source.key);
   const tempPath = store.tempPath();
-  const { md5Hex } = await copyToTemp(handle, tempPath, () => {
-    assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
-    return undefined;
-  });
+  // A copy is one PUT: a source's COMPOSITE checksum becomes the full-object checksum of the same algorithm, as in S3.
+  const { md5Hex, checksum } = await copyToTemp(
+    handle,
+    tempPath,
+    () => {
+      assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
+      return undefined;
+    },
+    sourceMeta.checksum?.algorithm,
+  );
   const attributes =
     directive === 'REPLACE'
       ? attributesFromHeaders(req.headers)
       : { contentType: sourceMeta.contentType, metadata: sourceMeta.metadata, headers: sourceMeta.headers };
-  const staged = { tempPath, size: sourceMeta.size, etag: `"${md5Hex}"`, checksum: sourceMeta.checksum?.type === 'FULL_OBJECT' ? sourceMeta.checksum : undefined };
+  const staged = { tempPath, size: sourceMeta.size, etag: `"${md5Hex}"`, checksum };
   const meta = await store.commit(bucket, key, staged, attributes, conditions).catch(async (error) => {
     await rm(tempPath, { force: true });
     throw error;
   });
   call.created(bucket, meta);
-  sendXml(res, ctx, 'CopyObjectResult', { ETag: meta.etag, LastModified: meta.lastModified }, writeResultHeaders(meta));
+  const result = meta.checksum ? { ChecksumType: meta.checksum.type, [`Checksum${meta.checksum.algorithm}`]: meta.checksum.value } : {};
+  sendXml(res, ctx, 'CopyObjectResult', { ETag: meta.etag, LastModified: meta.lastModified, ...result }, writeResultHeaders(meta));
 };

@@ -6,7 +6,7 @@ import type { ByteRange } from './range';
  * GET/HEAD `?partNumber=N`: a ranged read of part N as it was uploaded (an object not uploaded in parts is one part),
  * with the object's parts count for `x-amz-mp-parts-count`.
  */
-export function partRange(query: URLSearchParams, meta: ObjectMeta, rangeHeader: unknown): { range: ByteRange; partsCount?: number } | undefined {
+export function partRange(query: URLSearchParams, meta: ObjectMeta, rangeHeader: unknown): { range: ByteRange; number: number; partsCount?: number } | undefined {
   const text = query.get('partNumber');
   if (text === null) return undefined;
   const number = Number(text);
@@ -17,5 +17,5 @@ export function partRange(query: URLSearchParams, meta: ObjectMeta, rangeHeader:
   const sizes = meta.partSizes ?? [meta.size];
   if (number > sizes.length) throw s3Errors.invalidPartNumber(number, sizes.length);
   const start = sizes.slice(0, number - 1).reduce((sum, size) => sum + size, 0);
-  return { range: { start, end: start + sizes[number - 1] - 1 }, partsCount: meta.partSizes?.length };
+  return { range: { start, end: start + sizes[number - 1] - 1 }, number, partsCount: meta.partSizes?.length };
 }

@@ -34,6 +34,8 @@ const objectMetaSchema = z.object({
   partsCount: z.number().int().optional(),
   /** Sizes of a multipart object's parts, in order: GET/HEAD with `partNumber` serves one of them. */
   partSizes: z.array(z.number().int().min(0)).optional(),
+  /** A COMPOSITE multipart object's part checksums, in order: GET/HEAD with `partNumber` returns one of them. */
+  partChecksums: z.array(z.string()).optional(),
   /** The data file's name in the bucket's object directory; a name this store made, never the key. */
   dataFile: z.string().regex(/^[0-9a-f]{64}\.[0-9a-f-]{36}\.data$/),
 });
@@ -50,6 +52,7 @@ export interface StagedObject {
   checksum?: StoredChecksum;
   partsCount?: number;
   partSizes?: number[];
+  partChecksums?: string[];
 }
 
 /** S3 conditional-write headers; both are checked atomically with the write. */
@@ -184,6 +187,7 @@ export class S3Store {
         checksum: staged.checksum,
         partsCount: staged.partsCount,
         partSizes: staged.partSizes,
+        partChecksums: staged.partChecksums,
         dataFile: `${hash}.${randomUUID()}.data`,
       };
       const dir = this.objectDir(bucket);

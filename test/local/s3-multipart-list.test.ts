@@ -48,7 +48,7 @@ describe('multipart upload', () => {
   test('parts assemble in order; ETag is md5-of-md5s-N; ListParts; a full-object CRC32 the SDK verifies', async () => {
     const parts = [Buffer.alloc(5 * MiB, 'a'), Buffer.alloc(5 * MiB, 'b'), Buffer.from('tail')];
     const { UploadId } = await s3.send(
-      new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'big.bin', ContentType: 'application/x-tar', Metadata: { v: '2' }, ChecksumAlgorithm: 'CRC32' }),
+      new CreateMultipartUploadCommand({ Bucket: 'mpu', Key: 'big.bin', ContentType: 'application/x-tar', Metadata: { v: '2' }, ChecksumAlgorithm: 'CRC32', ChecksumType: 'FULL_OBJECT' }),
     );
     const etags: string[] = [];
     for (const [index, body] of parts.entries()) {
@@ -71,12 +71,13 @@ describe('multipart upload', () => {
         MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
       }),
     );
+    expect(done.ChecksumType).toBe('FULL_OBJECT');
     const md5s = Buffer.concat(parts.map((p) => createHash('md5').update(p).digest()));
     expect(done.ETag).toBe(`"${createHash('md5').update(md5s).digest('hex')}-3"`);
     expect(created).toEqual([{ bucket: 'mpu', key: 'big.bin', size: 10 * MiB + 4, etag: done.ETag }]);
     const got = await s3.send(new GetObjectCommand({ Bucket: 'mpu', Key: 'big.bin', ChecksumMode: 'ENABLED' }));
     expect(got).toMatchObject({ ContentType: 'application/x-tar', Metadata: { v: '2' }, ContentLength: 10 * MiB + 4 });
-    expect(got.ChecksumCRC32).toBeDefined();
+    expect([got.ChecksumCRC32, got.ChecksumType]).toEqual([done.ChecksumCRC32, 'FULL_OBJECT']);
     const bytes = Buffer.from(await got.Body!.transformToByteArray());
     expect(bytes.equals(Buffer.concat(parts))).toBe(true);
     expect(await code(s3.send(new ListPartsCommand({ Bucket: 'mpu', Key: 'big.bin', UploadId })))).toBe('NoSuchUpload 404');
