@@ -37,6 +37,7 @@ export class AsyncEndpointPipelineStack extends Stack {
     return {
       pipelineId: c.pipelineId,
       namePrefix: c.namePrefix,
+      referenceEndpoints: c.referenceEndpoints,
       defaults: c.defaults,
       retainPrevious: c.retainPrevious,
       autoscaling: c.autoscaling,

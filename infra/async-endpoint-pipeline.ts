@@ -16,12 +16,14 @@ import {
 } from '../functions/lib/deployment-input';
 import type { PipelineEnvironmentVariables } from '../functions/lib/environment';
 import { ENDPOINT_NAME_MAX } from '../functions/lib/names';
+import { defaultReferenceEndpoints, REFERENCE_ENDPOINT_PATTERN } from '../functions/lib/reference-endpoints';
 import {
   acknowledgeDeadLetterQueueFindings,
   acknowledgeStateMachineFindings,
   acknowledgeStepLambdaFindings,
 } from './nag-suppressions';
 import { connectEventWaits } from './event-waits';
+import { allowLogGroupEncryption } from './log-encryption';
 import { createAccessLogsBucket, createArtifactsBucket, createModelsBucket } from './pipeline-buckets';
 import { createPipelineTopics, type PipelineTopics } from './pipeline-topics';
 import { createSageMakerExecutionRole, grantSageMakerExecution } from './sagemaker-execution-role';
@@ -78,11 +80,12 @@ export interface AsyncEndpointPipelineProps {
   readonly retainPrevious?: number;
 
   /**
-   * Scale-to-zero autoscaling registered by Finalize for every deployed endpoint. Setting it (here or in
-   * `defaults.autoscaling`) also grants Finalize the Application Auto Scaling and CloudWatch alarm permissions.
-   * Overrides `defaults.autoscaling`.
+   * Scale-to-zero autoscaling registered by Finalize for every deployed endpoint. Overrides `defaults.autoscaling`.
+   * Finalize may register autoscaling whether or not it is set here, because `deploy.json` and the execution input
+   * can ask for it too: its grant is limited to SageMaker variants' instance counts, to endpoints carrying the
+   * pipeline's tag and to alarms named after the pipeline's endpoints.
    *
-   * @default - `defaults.autoscaling`, else no autoscaling and no autoscaling permissions
+   * @default - `defaults.autoscaling`, else no autoscaling unless a deployment asks for it
    */
   readonly autoscaling?: AutoscalingInput;
 
@@ -102,8 +105,11 @@ export interface AsyncEndpointPipelineProps {
   readonly topics?: Partial<PipelineTopics>;
 
   /**
-   * Customer managed key for the buckets, the topics, and SageMaker async outputs and instance volumes.
-   * Its key policy must let the account's IAM policies grant its use (the default key policy does).
+   * Customer managed key for the buckets, the topics, SageMaker async outputs and instance volumes, and the log
+   * groups (the state machine's logs hold execution data, model environment values included). Its key policy must
+   * let the account's IAM policies grant its use (the default key policy does) and let CloudWatch Logs use it for
+   * this account's log groups: the construct adds that statement to a key defined in the same app; an imported
+   * key's policy must already have it (the statement of infra/log-encryption.ts).
    *
    * @default - S3-managed bucket encryption, a new rotating customer managed key for the topics only
    */
@@ -115,6 +121,15 @@ export interface AsyncEndpointPipelineProps {
    * @default '' (any endpoint name)
    */
   readonly namePrefix?: string;
+
+  /**
+   * The endpoints a smoke case may take its baseline from (`baseline.endpointName`, invoked in real time): names, in
+   * which `*` stands for any characters (`recsys-realtime`, `ref-*`). CompareToBaseline may invoke only these, and
+   * ValidateInput refuses a deployment naming any other.
+   *
+   * @default - the endpoints starting with `namePrefix` (`<namePrefix>*`)
+   */
+  readonly referenceEndpoints?: string[];
 
   /**
    * Identifies this pipeline: the `aep:pipeline` tag value on every SageMaker resource it creates (IAM
@@ -172,6 +187,8 @@ export class AsyncEndpointPipeline extends Construct {
   readonly functions: Readonly<Record<string, StepLambda>>;
   readonly pipelineId: string;
   readonly namePrefix: string;
+  /** Endpoint name patterns a baseline may be invoked from. */
+  readonly referenceEndpoints: string[];
   /** The resolved defaults every function receives as DEPLOYMENT_DEFAULTS. */
   readonly defaults: DeploymentDefaults;
 
@@ -182,6 +199,7 @@ export class AsyncEndpointPipeline extends Construct {
     this.node.setContext(S3_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.namePrefix = validNamePrefix(props.namePrefix ?? '');
     this.pipelineId = validPipelineId(props.pipelineId ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }));
+    this.referenceEndpoints = validReferenceEndpoints(props.referenceEndpoints ?? defaultReferenceEndpoints(this.namePrefix));
     this.defaults = resolveDefaults(props);
     const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
 
@@ -218,6 +236,7 @@ export class AsyncEndpointPipeline extends Construct {
       namePrefix: this.namePrefix,
     });
 
+    if (props.kmsKey) allowLogGroupEncryption(this, props.kmsKey);
     // Named up front so each function's policy can name the executions without depending on the state machine.
     const stateMachineName = this.pipelineId;
     const environment = this.functionEnvironment(props);
@@ -228,6 +247,7 @@ export class AsyncEndpointPipeline extends Construct {
         environment,
         logRetention,
         logRemovalPolicy: RemovalPolicy.RETAIN,
+        logEncryptionKey: props.kmsKey,
         statements: stepPolicyStatements(step.folder, {
           scope: this,
           modelsBucket: this.modelsBucket,
@@ -238,8 +258,8 @@ export class AsyncEndpointPipeline extends Construct {
           topicsKey: this.topicsKey,
           pipelineId: this.pipelineId,
           namePrefix: this.namePrefix,
+          referenceEndpoints: this.referenceEndpoints,
           stateMachineName,
-          autoscaling: this.defaults.autoscaling !== undefined,
         }),
       });
       acknowledgeStepLambdaFindings(functions[step.folder]);
@@ -250,6 +270,7 @@ export class AsyncEndpointPipeline extends Construct {
       logGroupName: `/aws/vendedlogs/states/${stateMachineName}`,
       retention: logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
+      encryptionKey: props.kmsKey,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -318,6 +339,7 @@ export class AsyncEndpointPipeline extends Construct {
       DEPLOYMENT_EVENTS_TOPIC_ARN: this.topics.deploymentEvents.topicArn,
       PIPELINE_ID: this.pipelineId,
       NAME_PREFIX: this.namePrefix,
+      REFERENCE_ENDPOINTS: JSON.stringify(this.referenceEndpoints),
       KMS_KEY_ARN: props.kmsKey?.keyArn ?? '',
       DEPLOYMENT_DEFAULTS: Stack.of(this).toJsonString(this.defaults),
     };
@@ -338,6 +360,16 @@ function validNamePrefix(prefix: string): string {
     );
   }
   return prefix;
+}
+
+function validReferenceEndpoints(patterns: string[]): string[] {
+  const bad = patterns.filter((p) => !REFERENCE_ENDPOINT_PATTERN.test(p));
+  if (patterns.length === 0 || bad.length > 0) {
+    throw new InvalidPipelineConfiguration(
+      `referenceEndpoints ${JSON.stringify(patterns)} is not usable: give at least one endpoint name of up to 63 letters, digits, "-" or "*" (any characters), starting with a letter, digit or "*"${bad.length > 0 ? `; not a name: ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}.`,
+    );
+  }
+  return patterns;
 }
 
 function validPipelineId(id: string): string {

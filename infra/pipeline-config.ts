@@ -9,6 +9,8 @@ export const pipelineConfigSchema = z.strictObject({
   /** See AsyncEndpointPipelineProps.pipelineId. */
   pipelineId: z.string().optional(),
   namePrefix: z.string().default(''),
+  /** See AsyncEndpointPipelineProps.referenceEndpoints. */
+  referenceEndpoints: z.array(z.string()).optional(),
   defaults: z.record(z.string(), z.unknown()).default({}),
   retainPrevious: z.number().int().optional(),
   autoscaling: z.record(z.string(), z.unknown()).optional(),

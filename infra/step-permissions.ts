@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { SCALABLE_DIMENSION, SCALABLE_NAMESPACE, scaleOutFromZeroAlarmName } from '../functions/lib/autoscaling-names';
 import { TAGS } from '../functions/lib/names';
 import type { PipelineTopics } from './pipeline-topics';
 import { justifyWildcards } from './justified-wildcards';
@@ -19,9 +20,10 @@ export interface StepPermissionContext {
   readonly topicsKey: kms.IKey;
   readonly pipelineId: string;
   readonly namePrefix: string;
+  /** Endpoint name patterns a baseline may be invoked from (`*` wildcards). */
+  readonly referenceEndpoints: readonly string[];
   /** Fixed name of the state machine, so policies can name its executions without depending on it. */
   readonly stateMachineName: string;
-  readonly autoscaling: boolean;
 }
 
 /**
@@ -110,8 +112,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
         // The output, and the baseline object or the payload to send a reference endpoint.
         ...p.userInputsRead(),
         p.s3Write(c.artifactsBucket, 'reports/*'),
-        // A baseline may come from a reference endpoint, invoked in real time.
-        p.sageMakerInvoke('InvokeEndpoint'),
+        // A baseline may come from a reference endpoint, invoked in real time: only the configured ones.
+        p.referenceEndpointInvoke(),
         ...p.kms(c.kmsKey, 'readWrite'),
       ];
     case 'finalize':
@@ -125,7 +127,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
         p.sageMakerTagged(['DeleteEndpointConfig', 'DeleteModel'], ['endpoint-config', 'model']),
         ...p.publish(c.topics.deploymentEvents),
         ...p.kms(c.kmsKey, 'readWrite'),
-        ...(c.autoscaling ? p.autoscaling() : []),
+        // deploy.json and the execution input may ask for autoscaling, not only the stack's defaults.
+        ...p.autoscaling(),
       ];
     case 'rollback':
       return [
@@ -290,24 +293,32 @@ class StatementBuilder {
     );
   }
 
-  /** The alarms release.createAlarms puts, named <endpoint>-aep-…, so scoped by the name prefix. */
+  /** The alarms release.createAlarms puts (<endpoint>-aep-<metric>), so scoped by the name prefix. */
   pipelineAlarms() {
     return [
-      justifyWildcards(
-        new iam.PolicyStatement({
-          actions: ['cloudwatch:PutMetricAlarm'],
-          resources: [
-            this.stack.formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              resourceName: `${this.c.namePrefix}*-aep-*`,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
-        }),
+      this.putAlarms(
+        `${this.c.namePrefix}*-aep-*`,
         "Alarm names are <endpoint>-aep-<metric>, per endpoint: matched by the pipeline's name prefix and the -aep- infix.",
       ),
     ];
+  }
+
+  /** cloudwatch:PutMetricAlarm on alarms whose names match `namePattern` (alarm names are per endpoint). */
+  private putAlarms(namePattern: string, reason: string) {
+    return justifyWildcards(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricAlarm'],
+        resources: [
+          this.stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: namePattern,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+      reason,
+    );
   }
 
   /** Describe must work before the tag is known (an endpoint that exists but is not ours is an error to report). */
@@ -325,10 +336,22 @@ class StatementBuilder {
     );
   }
 
-  sageMakerInvoke(action: 'InvokeEndpoint' | 'InvokeEndpointAsync') {
+  sageMakerInvoke(action: 'InvokeEndpointAsync') {
     return justifyWildcards(
       new iam.PolicyStatement({ actions: [`sagemaker:${action}`], resources: this.arns(['endpoint']) }),
       `Endpoints are chosen per deployment; ${action} is limited to endpoints with the pipeline's name prefix.`,
+    );
+  }
+
+  /** Real-time InvokeEndpoint on the configured reference endpoints only (ValidateInput refuses any other). */
+  referenceEndpointInvoke() {
+    const resources = this.c.referenceEndpoints.map((pattern) =>
+      this.stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: pattern.toLowerCase() }),
+    );
+    const statement = new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources });
+    return justifyWildcards(
+      statement,
+      `Baselines come from the reference endpoints the stack configures (${this.c.referenceEndpoints.join(', ')}); a pattern matches the endpoints it names.`,
     );
   }
 
@@ -396,24 +419,21 @@ class StatementBuilder {
         new iam.PolicyStatement({
           actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy'],
           resources: ['*'],
+          // Both actions support these keys (Service Authorization Reference): SageMaker variants' instance counts only.
+          conditions: {
+            StringEquals: {
+              'application-autoscaling:service-namespace': SCALABLE_NAMESPACE,
+              'application-autoscaling:scalable-dimension': SCALABLE_DIMENSION,
+            },
+          },
         }),
-        'Application Auto Scaling register/policy actions take SageMaker variants by resource id, not ARN, so only "*" applies.',
+        'A scalable target\'s ARN has an id Application Auto Scaling assigns when it is first registered, so only "*" applies; limited to SageMaker variants\' instance counts, and Application Auto Scaling checks that the caller may change the endpoint (pipeline-tagged only).',
       ),
       // RegisterScalableTarget checks that the caller itself could describe the endpoint and change its capacity.
       this.sageMakerTagged(['UpdateEndpointWeightsAndCapacities'], ['endpoint']),
       this.sageMakerRead(['DescribeEndpointConfig'], ['endpoint-config']),
-      justifyWildcards(
-        new iam.PolicyStatement({
-          actions: ['cloudwatch:PutMetricAlarm'],
-          resources: [
-            this.stack.formatArn({
-              service: 'cloudwatch',
-              resource: 'alarm',
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              resourceName: `${this.c.namePrefix}*-scale-out-from-zero`,
-            }),
-          ],
-        }),
+      this.putAlarms(
+        scaleOutFromZeroAlarmName(`${this.c.namePrefix}*`),
         'The scale-out-from-zero alarm is named after the endpoint, which is only known per deployment; scoped to the name prefix and suffix.',
       ),
       new iam.PolicyStatement({

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { DeploymentDefaults } from '../functions/lib/deployment-input';
+import { defaultReferenceEndpoints } from '../functions/lib/reference-endpoints';
 import { createAdminService } from './admin';
 import { createApplicationAutoScalingService, type ApplicationAutoScalingService } from './application-autoscaling/service';
 import { createCloudWatchService, type CloudWatchService } from './cloudwatch/service';
@@ -148,8 +149,11 @@ async function startOn(
     },
     log,
   });
-  // The functions' name prefix is the stack's, which its SageMaker ARN patterns are scoped to.
-  if (iam.stack) functionEnvironment.NAME_PREFIX = iam.stack.namePrefix;
+  // The functions' name prefix and reference endpoints are the stack's, which its SageMaker ARN patterns are scoped to.
+  if (iam.stack) {
+    functionEnvironment.NAME_PREFIX = iam.stack.namePrefix;
+    functionEnvironment.REFERENCE_ENDPOINTS = iam.stack.referenceEndpoints ?? JSON.stringify(defaultReferenceEndpoints(iam.stack.namePrefix));
+  }
   const adminToken = newAdminToken();
   const dispatcher = new Dispatcher(region, undefined, iam.enforcement, new RequestGuard(adminToken, adminTokenPath(dataDir)));
   // the console is a page the developer opens from this server: same-origin browser requests, no token

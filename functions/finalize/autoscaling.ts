@@ -1,6 +1,7 @@
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { VARIANT_NAME } from '../create-endpoint-config/create-endpoint-config';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { SCALABLE_DIMENSION, SCALABLE_NAMESPACE, scaleOutFromZeroAlarmName } from '../lib/autoscaling-names';
 import { autoscaling, cloudwatch } from '../lib/clients';
 import type { Autoscaling } from '../lib/deployment-input';
 import { describeError, isTransientAwsError } from '../lib/errors';
@@ -23,13 +24,6 @@ export interface AutoscalingResult {
   alarmName?: string;
 }
 
-const NAMESPACE = 'sagemaker';
-const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
-
-/** Named after the endpoint so IAM can scope PutMetricAlarm to the pipeline's name prefix. */
-export function scaleOutFromZeroAlarmName(endpointName: string): string {
-  return `${endpointName}-scale-out-from-zero`;
-}
 
 export function scalableResourceId(endpointName: string): string {
   return `endpoint/${endpointName}/variant/${VARIANT_NAME}`;
@@ -37,7 +31,7 @@ export function scalableResourceId(endpointName: string): string {
 
 export async function configureAutoscaling(endpointName: string, settings: Autoscaling): Promise<AutoscalingResult> {
   const resourceId = scalableResourceId(endpointName);
-  const target = { ServiceNamespace: NAMESPACE, ResourceId: resourceId, ScalableDimension: DIMENSION } as const;
+  const target = { ServiceNamespace: SCALABLE_NAMESPACE, ResourceId: resourceId, ScalableDimension: SCALABLE_DIMENSION } as const;
   await autoscaling().send(
     new RegisterScalableTargetCommand({ ...target, MinCapacity: settings.minCapacity, MaxCapacity: settings.maxCapacity }),
   );
@@ -69,7 +63,7 @@ export async function configureAutoscaling(endpointName: string, settings: Autos
   };
   if (settings.minCapacity > 0) return result;
 
-  const fromZeroName = `${endpointName}-scale-out-from-zero`;
+  const fromZeroName = scaleOutFromZeroAlarmName(endpointName);
   const stepPolicy = await autoscaling().send(
     new PutScalingPolicyCommand({
       ...target,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { deploymentDefaultsSchema, type DeploymentDefaults } from './deployment-input';
+import { defaultReferenceEndpoints, REFERENCE_ENDPOINT_PATTERN } from './reference-endpoints';
 
 /**
  * What the CDK stack (and the embedded AWS, which mirrors it) gives every step function as environment variables.
@@ -16,6 +17,11 @@ const environmentSchema = z.object({
   PIPELINE_ID: z.string().min(1),
   /** Every endpoint name must start with this (IAM scopes SageMaker actions to it). Empty: any name. */
   NAME_PREFIX: z.string().default(''),
+  /**
+   * JSON array of the endpoint names (`*` wildcards) a smoke case may take its baseline from; the stack grants
+   * InvokeEndpoint on exactly these. Absent: the name prefix's endpoints.
+   */
+  REFERENCE_ENDPOINTS: z.string().optional(),
   /** KMS key for async outputs and volumes; optional. */
   KMS_KEY_ARN: z.string().optional(),
   /** JSON of DeploymentDefaults: the stack's configuration, lowest precedence. */
@@ -31,6 +37,8 @@ export interface PipelineEnvironment {
   deploymentEventsTopicArn: string;
   pipelineId: string;
   namePrefix: string;
+  /** Endpoint name patterns a baseline may be invoked from (reference-endpoints.ts). */
+  referenceEndpoints: string[];
   kmsKeyArn?: string;
   defaults: DeploymentDefaults;
 }
@@ -54,7 +62,22 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): PipelineE
     deploymentEventsTopicArn: e.DEPLOYMENT_EVENTS_TOPIC_ARN,
     pipelineId: e.PIPELINE_ID,
     namePrefix: e.NAME_PREFIX,
+    referenceEndpoints: e.REFERENCE_ENDPOINTS === undefined ? defaultReferenceEndpoints(e.NAME_PREFIX) : referenceEndpoints(e.REFERENCE_ENDPOINTS),
     kmsKeyArn: e.KMS_KEY_ARN || undefined,
     defaults: deploymentDefaultsSchema.parse(JSON.parse(e.DEPLOYMENT_DEFAULTS)),
   };
+}
+
+const referenceEndpointsSchema = z.array(z.string().regex(REFERENCE_ENDPOINT_PATTERN)).min(1);
+
+function referenceEndpoints(json: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    parsed = undefined;
+  }
+  const list = referenceEndpointsSchema.safeParse(parsed);
+  if (!list.success) throw new Error(`The function is misconfigured: REFERENCE_ENDPOINTS is not a JSON array of endpoint name patterns: ${json}`);
+  return list.data;
 }

@@ -10,6 +10,7 @@ import {
   type SmokeTest,
 } from '../lib/deployment-input';
 import { ENDPOINT_NAME_MAX, isValidSageMakerName, resourceNames } from '../lib/names';
+import { isReferenceEndpoint } from '../lib/reference-endpoints';
 import { parseS3Uri } from '../lib/s3-uri';
 
 export type ParsedExecutionInput = z.output<typeof executionInputSchema>;
@@ -24,6 +25,8 @@ export interface ResolveArgs {
   /** Buckets smoke payloads and baselines may live in. */
   allowedBuckets: string[];
   namePrefix: string;
+  /** Endpoint name patterns a baseline may be invoked from: IAM lets CompareToBaseline invoke nothing else. */
+  referenceEndpoints: string[];
   executionArn: string;
 }
 
@@ -75,6 +78,12 @@ export function resolveConfig(args: ResolveArgs): Resolution {
       problems.push(
         `smokeTests[${i}].baseline.endpointName: "${endpointName}" is the endpoint being deployed; ` +
           'the baseline must be another endpoint (e.g. the real-time one) or an S3 object (baseline.uri)',
+      );
+    } else if ('endpointName' in test.baseline && !isReferenceEndpoint(test.baseline.endpointName, args.referenceEndpoints)) {
+      problems.push(
+        `smokeTests[${i}].baseline.endpointName: "${test.baseline.endpointName}" is not one of the pipeline's reference ` +
+          `endpoints (${args.referenceEndpoints.join(', ')}), the only ones its role may invoke (sagemaker:InvokeEndpoint); ` +
+          'add it to the stack\'s referenceEndpoints and redeploy, or use an S3 baseline (baseline.uri)',
       );
     }
   });

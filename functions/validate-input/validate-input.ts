@@ -51,6 +51,7 @@ export async function validateInput(
     modelsBucket: env.modelsBucket,
     allowedBuckets,
     namePrefix: env.namePrefix,
+    referenceEndpoints: env.referenceEndpoints,
     executionArn: execution.id,
   });
   if (!resolution.config) throw new InvalidInput(`Invalid deployment: ${resolution.problems.join('; ')}`);

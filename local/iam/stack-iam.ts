@@ -33,6 +33,8 @@ export interface StackIam {
   topicKeys: Map<string, string>;
   /** The stack's NAME_PREFIX, which its SageMaker ARN patterns are scoped to. */
   namePrefix: string;
+  /** The stack's REFERENCE_ENDPOINTS (a JSON array), which its InvokeEndpoint grant is scoped to; absent in older templates. */
+  referenceEndpoints?: string;
 }
 
 export class StackTemplateError extends Error {
@@ -80,6 +82,7 @@ export function stackIam(template: Template, names: PipelineResources, functionE
   const roleNames = new Map<string, string>(); // role logical id → local role name
   const functionNames = new Map<string, string>();
   let namePrefix = '';
+  let referenceEndpoints: string | undefined;
 
   for (const [id, fn] of ofType('AWS::Lambda::Function')) {
     const step = /^aep ([a-z0-9-]+):/.exec(String(props(fn).Description ?? ''))?.[1];
@@ -94,6 +97,7 @@ export function stackIam(template: Template, names: PipelineResources, functionE
     for (const [variable, value] of Object.entries(variables)) {
       const local = functionEnvironment[variable];
       if (variable === 'NAME_PREFIX' && typeof value === 'string') namePrefix = value;
+      if (variable === 'REFERENCE_ENDPOINTS' && typeof value === 'string') referenceEndpoints = value;
       if (local === undefined) continue;
       const id = logicalIdOf(value);
       if (id) boundNames.set(id, local);
@@ -202,7 +206,7 @@ export function stackIam(template: Template, names: PipelineResources, functionE
     topicKeys.set(reference(id), keyId && resources[keyId]?.Type === 'AWS::KMS::Key' ? reference(keyId, 'Arn') : resolve<string>(keyRef));
   }
 
-  return { source, roles, stepRoles, resourcePolicies, topicKeys, namePrefix };
+  return { source, roles, stepRoles, resourcePolicies, topicKeys, namePrefix, referenceEndpoints };
 }
 
 export function statements(document: PolicyDocument): unknown[] {

@@ -1,6 +1,7 @@
 import { resetClients } from '../../functions/lib/clients';
 import type { DeploymentDefaults } from '../../functions/lib/deployment-input';
 import type { PipelineEnvironmentVariables } from '../../functions/lib/environment';
+import { defaultReferenceEndpoints } from '../../functions/lib/reference-endpoints';
 import type { PipelineResources } from '../pipeline-resources';
 
 /** The environment the CDK stack gives every step function, pointing at the embedded resources. */
@@ -17,6 +18,7 @@ export function pipelineFunctionEnvironment(
     DEPLOYMENT_EVENTS_TOPIC_ARN: resources.deploymentEventsTopicArn,
     PIPELINE_ID: resources.pipelineId,
     NAME_PREFIX: '',
+    REFERENCE_ENDPOINTS: JSON.stringify(defaultReferenceEndpoints('')),
     DEPLOYMENT_DEFAULTS: JSON.stringify(defaults),
   };
 }

@@ -68,6 +68,10 @@ const STEP_ACTIONS: Record<string, string[]> = {
   'check-output': ['s3:GetObject', 's3:ListBucket'],
   'compare-to-baseline': ['s3:GetObject', 's3:ListBucket', 's3:PutObject', 'sagemaker:InvokeEndpoint'],
   finalize: [
+    'application-autoscaling:PutScalingPolicy',
+    'application-autoscaling:RegisterScalableTarget',
+    'cloudwatch:PutMetricAlarm',
+    'iam:CreateServiceLinkedRole',
     'kms:Decrypt',
     'kms:GenerateDataKey',
     's3:DeleteObject',
@@ -77,12 +81,14 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:DeleteEndpointConfig',
     'sagemaker:DeleteModel',
     'sagemaker:DescribeEndpoint',
+    'sagemaker:DescribeEndpointConfig',
     'sagemaker:ListEndpointConfigs',
     'sagemaker:ListModels',
     'sns:Publish',
     'states:DescribeExecution',
     'states:GetExecutionHistory',
-  ],
+    'sagemaker:UpdateEndpointWeightsAndCapacities',
+  ].sort(),
   rollback: [
     'sagemaker:DeleteEndpoint',
     'sagemaker:DeleteEndpointConfig',
@@ -271,6 +277,7 @@ describe('step functions', () => {
       DEPLOYMENT_EVENTS_TOPIC_ARN: ref('AWS::SNS::Topic', 'PipelineDeploymentEventsTopic'),
       PIPELINE_ID: s.stack.pipeline.pipelineId,
       NAME_PREFIX: '',
+      REFERENCE_ENDPOINTS: '["*"]',
       KMS_KEY_ARN: '',
       DEPLOYMENT_DEFAULTS: Match.anyValue(),
       POWERTOOLS_SERVICE_NAME: 'aep',
@@ -405,8 +412,28 @@ describe('step functions', () => {
     expect(JSON.stringify(describe.Resource)).toContain(`:execution:${s.stack.pipeline.pipelineId}:*`);
   });
 
-  it('grants no autoscaling permission when autoscaling is not configured', () => {
-    expect(actionsOf(stepStatements('finalize')).filter((a) => a.startsWith('application-autoscaling:'))).toEqual([]);
+  it('lets Finalize register autoscaling without stack autoscaling (deploy.json or the input may ask), for SageMaker variants only', () => {
+    expect(cdkJsonConfig().autoscaling).toBeUndefined();
+    expect(statementsWithAction(stepStatements('finalize'), 'application-autoscaling:RegisterScalableTarget')).toEqual([
+      expect.objectContaining({
+        Action: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy'],
+        Condition: {
+          StringEquals: {
+            'application-autoscaling:service-namespace': 'sagemaker',
+            'application-autoscaling:scalable-dimension': 'sagemaker:variant:DesiredInstanceCount',
+          },
+        },
+      }),
+    ]);
+    for (const step of PIPELINE_STEPS.filter((st) => st.folder !== 'finalize')) {
+      expect(actionsOf(stepStatements(step.folder)).filter((a) => a.startsWith('application-autoscaling:'))).toEqual([]);
+    }
+  });
+
+  it("lets CompareToBaseline invoke in real time only the reference endpoints (default: the name prefix's)", () => {
+    expect(statementsWithAction(stepStatements('compare-to-baseline'), 'sagemaker:InvokeEndpoint')).toEqual([
+      expect.objectContaining({ Resource: { 'Fn::Join': ['', expect.arrayContaining([':endpoint/*'])] } }),
+    ]);
   });
 });
 
@@ -456,6 +483,8 @@ describe('state machine', () => {
       const sources: string[] = JSON.parse(fs.readFileSync(path.join(assetDir, 'index.js.map'), 'utf8')).sources;
       expect(sources.some((src) => src.endsWith(`functions/${step.folder}/handler.ts`))).toBe(true);
       expect(sources.some((src) => /node_modules\/@aws-sdk\/client-/.test(src))).toBe(true);
+      // The embedded AWS's IAM evaluator (AGPL, README "Licensing") never reaches a function bundle.
+      expect(sources.filter((src) => src.includes('@cloud-copilot/') || /(^|\/)local\//.test(src))).toEqual([]);
     }
   });
 

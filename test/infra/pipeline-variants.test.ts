@@ -1,6 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { AsyncEndpointPipeline, InvalidPipelineConfiguration } from '../../infra/async-endpoint-pipeline';
 import { acknowledgeJustifiedWildcards, UnjustifiedWildcard } from '../../infra/justified-wildcards';
@@ -30,6 +32,7 @@ const CUSTOMIZED = {
   modelsBucketName: 'existing-models',
   sagemakerRoleArn: ROLE_ARN,
   autoscaling: { minCapacity: 0, maxCapacity: 3 },
+  referenceEndpoints: ['recsys-realtime', 'Ref-*'],
   defaults: { image: '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3-cpu' },
 };
 
@@ -151,6 +154,34 @@ describe('the customized configuration', () => {
     }
   });
 
+  it('limits Application Auto Scaling to SageMaker variants\' instance counts (the condition keys both actions support)', () => {
+    const [scaling] = statementsWithAction(stepStatements('finalize'), 'application-autoscaling:PutScalingPolicy');
+    expect(scaling).toMatchObject({
+      Resource: '*',
+      Condition: {
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'sagemaker',
+          'application-autoscaling:scalable-dimension': 'sagemaker:variant:DesiredInstanceCount',
+        },
+      },
+    });
+  });
+
+  it('lets CompareToBaseline invoke only the configured reference endpoints (lower-cased, as in SageMaker ARNs), and tells the functions', () => {
+    const [invoke] = statementsWithAction(stepStatements('compare-to-baseline'), 'sagemaker:InvokeEndpoint');
+    const resources = (invoke.Resource as Array<{ 'Fn::Join': [string, unknown[]] }>).map((r) => r['Fn::Join'][1].at(-1));
+    expect(resources).toEqual([':endpoint/recsys-realtime', ':endpoint/ref-*']);
+    s.template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { REFERENCE_ENDPOINTS: JSON.stringify(['recsys-realtime', 'Ref-*']) } },
+    });
+  });
+
+  it('encrypts every log group (state machine and functions) with the key', () => {
+    const logGroups = Object.values(resourcesOfType(s.template, 'AWS::Logs::LogGroup'));
+    expect(logGroups.length).toBeGreaterThan(14);
+    for (const group of logGroups) expect(group.Properties.KmsKeyId).toBe(KEY_ARN);
+  });
+
   it('passes the autoscaling settings, with schema defaults, to the functions', () => {
     const fn = Object.values(resourcesOfType(s.template, 'AWS::Lambda::Function'))[0];
     const env = (fn.Properties.Environment as { Variables: Record<string, string> }).Variables;
@@ -185,8 +216,33 @@ describe('configuration errors', () => {
     expect(synthWith({ pipelineId: 'my pipeline' })).toThrow(/pipelineId "my pipeline" is not usable/);
   });
 
+  it('rejects a reference endpoint that cannot be an endpoint name', () => {
+    expect(synthWith({ referenceEndpoints: ['recsys_realtime'] })).toThrow(/referenceEndpoints \["recsys_realtime"\] is not usable/);
+    expect(synthWith({ referenceEndpoints: [] })).toThrow(InvalidPipelineConfiguration);
+  });
+
   it('rejects a log retention CloudWatch does not offer', () => {
     expect(synthWith({ logRetentionDays: 45 })).toThrow(/logRetentionDays 45 is not a CloudWatch Logs retention/);
+  });
+});
+
+describe('a customer managed key defined in the same app', () => {
+  it('encrypts the log groups and gets the key-policy statement CloudWatch Logs needs for this account\'s log groups', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'OwnKey');
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    new AsyncEndpointPipeline(stack, 'P', { kmsKey: key });
+    const template = Template.fromStack(stack);
+    const keyId = stack.getLogicalId(key.node.defaultChild as kms.CfnKey);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const policy = resourcesOfType(template, 'AWS::KMS::Key')[keyId].Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> };
+    const logs = policy.Statement.find((st) => st.Sid === 'AllowCloudWatchLogsEncryption');
+    expect(logs).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+    });
+    expect(JSON.stringify((logs!.Condition as Record<string, Record<string, unknown>>).ArnLike['kms:EncryptionContext:aws:logs:arn'])).toContain(':log-group:*');
   });
 });
 

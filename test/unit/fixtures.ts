@@ -23,7 +23,7 @@ export const TEST_ENV = {
 
 /** Sets the step environment (plus overrides; `undefined` deletes a variable) and drops cached clients. */
 export function setTestEnvironment(overrides: Record<string, string | undefined> = {}): void {
-  for (const [name, value] of Object.entries({ ...TEST_ENV, KMS_KEY_ARN: undefined, ...overrides })) {
+  for (const [name, value] of Object.entries({ ...TEST_ENV, KMS_KEY_ARN: undefined, REFERENCE_ENDPOINTS: undefined, ...overrides })) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }

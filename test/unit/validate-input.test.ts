@@ -206,6 +206,40 @@ describe('InvalidInput before any S3 object is read', () => {
     expect(s3Mock).not.toHaveReceivedCommand(HeadObjectCommand);
   });
 
+  describe('a baseline from a reference endpoint', () => {
+    const withBaselineEndpoint = (endpointName: string) => ({
+      modelDataUrl: MODEL_DATA_URL,
+      smokeTests: [{ ...smokeTest, baseline: { endpointName } }],
+    });
+
+    it('may name an endpoint of the configured reference endpoints (names and * patterns, any case)', async () => {
+      setTestEnvironment({ REFERENCE_ENDPOINTS: JSON.stringify(['recsys-realtime', 'ref-*']) });
+      await expect(run(withBaselineEndpoint('recsys-realtime'))).resolves.toMatchObject({ config: { endpointName: 'recommender' } });
+      await expect(run(withBaselineEndpoint('Ref-Shoes'))).resolves.toMatchObject({ config: { endpointName: 'recommender' } });
+    });
+
+    it('is refused outside them, naming the field, the allowed patterns and the setting, before reading S3', async () => {
+      setTestEnvironment({ REFERENCE_ENDPOINTS: JSON.stringify(['recsys-realtime', 'ref-*']) });
+      const error = await run(withBaselineEndpoint('payments-fraud')).catch((e) => e);
+      expect(error).toMatchObject({
+        name: 'InvalidInput',
+        message: expect.stringContaining(
+          `smokeTests[0].baseline.endpointName: "payments-fraud" is not one of the pipeline's reference endpoints (recsys-realtime, ref-*), the only ones its role may invoke (sagemaker:InvokeEndpoint); add it to the stack's referenceEndpoints`,
+        ),
+      });
+      expect(s3Mock).not.toHaveReceivedCommand(HeadObjectCommand);
+    });
+
+    it("defaults to the endpoints of the pipeline's name prefix, as the stack's grant does", async () => {
+      setTestEnvironment({ NAME_PREFIX: 'rec' });
+      await expect(run(withBaselineEndpoint('rec-realtime'))).resolves.toMatchObject({ config: { endpointName: 'recommender' } });
+      await expect(run(withBaselineEndpoint('other-realtime'))).rejects.toMatchObject({
+        name: 'InvalidInput',
+        message: expect.stringContaining("is not one of the pipeline's reference endpoints (rec*)"),
+      });
+    });
+  });
+
   it('rejects an artifact outside the pipeline buckets without looking for deploy.json there', async () => {
     const error = await run({ modelDataUrl: 's3://other-bucket/models/recommender/model.tar.gz' }).catch((e) => e);
     expect(error).toMatchObject({ name: 'InvalidInput', message: expect.stringContaining('modelDataUrl: s3://other-bucket/') });
