@@ -54,6 +54,10 @@ export const localConfigSchema = z.strictObject({
       maxModelBytes: z.number().int().positive().default(8 * 1024 ** 3),
       /** …and hold at most this many entries. */
       maxModelEntries: z.number().int().positive().default(100_000),
+      /** An instance whose process dies is started again at most this many times in a row (a crash-looping model stays down). */
+      maxRestarts: z.number().int().min(0).max(100).default(5),
+      /** Wait before the first restart of a dead instance; doubles with each further restart, up to 60 s. */
+      restartBackoffSeconds: z.number().positive().max(60).default(1),
     })
     .prefault({}),
 });

@@ -4,6 +4,7 @@
 //   never-healthy   listens but answers /ping with 503
 //   http-500        answers /invocations with 500
 //   slow:<ms>       waits <ms> before answering /invocations
+//   exit-after:<ms> serves (healthy) for <ms>, then exits with code 4: a crash-looping model
 // It hands back the caller's X-Amzn-SageMaker-Custom-Attributes as its own (as a model that uses them would), and
 // with Accept: application/x-aep-headers answers the X-Amzn-SageMaker-* headers it received instead of the body.
 import { createServer } from 'node:http';
@@ -47,4 +48,10 @@ const server = createServer((req, res) => {
   res.writeHead(404).end();
 });
 server.listen(port, '127.0.0.1', () => console.log(`echo: listening on 127.0.0.1:${port}`));
+if (fault.startsWith('exit-after:')) {
+  setTimeout(() => {
+    console.error(`echo: crashing (AEP_FAULT=${fault})`);
+    process.exit(4);
+  }, Number(fault.slice('exit-after:'.length)));
+}
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

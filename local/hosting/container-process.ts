@@ -38,6 +38,8 @@ export class ContainerProcess {
   /** pid of the model server itself (not its supervisor), once started. */
   pid?: number;
   readonly exited: Promise<ExitStatus>;
+  /** stop() was called: an exit after it is no failure of the instance. */
+  stopRequested = false;
   private exitStatus?: ExitStatus;
   private readonly stderrLines: string[] = [];
   private readonly log: WriteStream;
@@ -68,6 +70,8 @@ export class ContainerProcess {
       child.on('close', (code, signal) => {
         const value = reported ?? code ?? signal ?? 'unknown';
         this.exitStatus = { code: /^\d+$/.test(String(value)) ? Number(value) : String(value) };
+        // When the supervisor itself was killed (SIGKILL) the model server outlives it: stop its group, or it holds the port.
+        if (this.pid) signalGroup(this.pid, 'SIGKILL');
         this.log.end();
         this.agent.destroy();
         resolve(this.exitStatus);
@@ -130,6 +134,7 @@ export class ContainerProcess {
 
   /** SIGTERM, then SIGKILL after the grace period (the supervisor escalates; we back it up). */
   async stop(): Promise<void> {
+    this.stopRequested = true;
     if (!this.running) return;
     this.child.kill('SIGTERM');
     this.child.stdin?.end();

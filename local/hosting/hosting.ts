@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalConfig } from '../local-config';
 import { ContainerProcess, type ContainerLaunch } from './container-process';
@@ -34,11 +35,24 @@ export interface Instance {
   process: ContainerProcess;
 }
 
+/** An instance in a fleet: what it was started with, so it can be started again when its process dies. */
+interface HostedInstance extends Instance {
+  readonly launch: ContainerLaunch;
+  /** Replacements since it last stayed healthy for STABLE_MS. */
+  restarts: number;
+  healthySince: number;
+}
+
 interface Fleet {
   endpointConfigName: string;
-  instances: Instance[];
+  instances: HostedInstance[];
   nextIndex: number;
 }
+
+/** An instance that served this long before it died is replaced with a fresh restart budget. */
+const STABLE_MS = 10 * 60_000;
+/** The backoff between replacements doubles up to this. */
+const MAX_BACKOFF_MS = 60_000;
 
 export interface HostingOptions {
   dataDir: string;
@@ -46,12 +60,15 @@ export interface HostingOptions {
   aws: LocalAwsClients;
   /** AWS_REGION, AWS_ENDPOINT_URL and the execution role's credentials for a container. */
   awsEnvironment?: (executionRoleArn: string | undefined) => Record<string, string>;
+  /** The embedded AWS's own log (an instance replaced); the endpoint's container log gets the same line. */
+  log?: (line: string) => void;
 }
 
 /**
  * Runs endpoints' model servers as local processes. A deployment starts a whole new fleet and only swaps it in
  * once every instance is healthy (blue/green, as SageMaker updates endpoints); a failed deployment leaves the
- * current fleet serving untouched.
+ * current fleet serving untouched. An instance whose process dies is replaced, as SageMaker replaces a failed
+ * instance: started again with backoff and health-checked by /ping before it serves, within a bound of restarts.
  */
 export class Hosting {
   private readonly fleets = new Map<string, Fleet>();
@@ -71,8 +88,7 @@ export class Hosting {
 
   /** Starts the spec's fleet, waits for every /ping, swaps it in and stops the previous one. Throws HostingError. */
   async deploy(spec: DeploymentSpec): Promise<void> {
-    const started: Instance[] = [];
-    const launches: ContainerLaunch[] = [];
+    const started: HostedInstance[] = [];
     try {
       for (const variant of spec.variants) {
         const launch = await this.launchFor(spec, variant);
@@ -84,12 +100,11 @@ export class Hosting {
           };
           const proc = await ContainerProcess.start(instanceLaunch);
           this.starting.add(proc);
-          started.push({ variantName: variant.variantName, process: proc });
-          launches.push(instanceLaunch);
+          started.push(hosted(variant.variantName, proc, instanceLaunch));
         }
       }
       const timeoutMs = this.options.config.hosting.healthCheckTimeoutSeconds * 1000;
-      await Promise.all(started.map((instance, i) => this.waitHealthy(instance, launches[i], timeoutMs)));
+      await Promise.all(started.map((instance) => this.waitHealthy(instance, instance.launch, timeoutMs)));
       if (this.closed) throw new HostingError('The embedded AWS is shutting down.');
     } catch (error) {
       await Promise.all(started.map((instance) => instance.process.stop()));
@@ -98,7 +113,9 @@ export class Hosting {
       for (const instance of started) this.starting.delete(instance.process);
     }
     const previous = this.fleets.get(spec.endpointName);
-    this.fleets.set(spec.endpointName, { endpointConfigName: spec.endpointConfigName, instances: started, nextIndex: 0 });
+    const fleet: Fleet = { endpointConfigName: spec.endpointConfigName, instances: started, nextIndex: 0 };
+    this.fleets.set(spec.endpointName, fleet);
+    for (const instance of started) this.supervise(spec.endpointName, fleet, instance, Date.now());
     if (previous) await this.retire(previous);
   }
 
@@ -141,14 +158,14 @@ export class Hosting {
       return;
     }
     const launch = await this.launchFor(spec, variant);
-    const added: Instance[] = [];
+    const added: HostedInstance[] = [];
     try {
       const timeoutMs = this.options.config.hosting.healthCheckTimeoutSeconds * 1000;
       // allSettled: every start has finished (and is in `added`) before a failure stops them all.
       const starts = await Promise.allSettled(
         Array.from({ length: variant.instanceCount - mine.length }, async (_, i) => {
           const instanceLaunch = { ...launch, logFile: join(this.options.dataDir, 'hosting', 'logs', spec.endpointName, `${variant.variantName}-${spec.endpointConfigName}-${mine.length + i + 1}.log`) };
-          const instance = { variantName: variant.variantName, process: await ContainerProcess.start(instanceLaunch) };
+          const instance = hosted(variant.variantName, await ContainerProcess.start(instanceLaunch), instanceLaunch);
           this.starting.add(instance.process);
           added.push(instance);
           await this.waitHealthy(instance, instanceLaunch, timeoutMs);
@@ -164,6 +181,73 @@ export class Hosting {
       for (const instance of added) this.starting.delete(instance.process);
     }
     fleet.instances.push(...added);
+    for (const instance of added) this.supervise(spec.endpointName, fleet, instance, Date.now());
+  }
+
+  /** Replaces the instance's process when it exits without being stopped, for as long as the instance is in its fleet. */
+  private supervise(endpointName: string, fleet: Fleet, instance: HostedInstance, healthySince: number): void {
+    const proc = instance.process;
+    instance.healthySince = healthySince;
+    void proc.exited.then(async (status) => {
+      if (proc.stopRequested || !this.serves(endpointName, fleet, instance)) return;
+      if (Date.now() - instance.healthySince >= STABLE_MS) instance.restarts = 0;
+      this.note(instance, `The instance's model server (pid ${proc.pid}) exited with ${describeExit(status.code)}; replacing the instance.`);
+      await this.replace(endpointName, fleet, instance);
+    });
+  }
+
+  /**
+   * Starts the instance again after a backoff (restartBackoffSeconds, doubling) until one start passes /ping within
+   * the health-check timeout, as at creation; gives up after maxRestarts, leaving the instance down.
+   */
+  private async replace(endpointName: string, fleet: Fleet, instance: HostedInstance): Promise<void> {
+    const { maxRestarts, restartBackoffSeconds, healthCheckTimeoutSeconds } = this.options.config.hosting;
+    while (instance.restarts < maxRestarts) {
+      instance.restarts++;
+      const backoffMs = Math.min(restartBackoffSeconds * 1000 * 2 ** (instance.restarts - 1), MAX_BACKOFF_MS);
+      await new Promise((resolve) => setTimeout(resolve, backoffMs).unref());
+      if (!this.serves(endpointName, fleet, instance)) return;
+      const attempt: Instance = { variantName: instance.variantName, process: await ContainerProcess.start(instance.launch) };
+      this.starting.add(attempt.process);
+      try {
+        await this.waitHealthy(attempt, instance.launch, healthCheckTimeoutSeconds * 1000);
+      } catch (error) {
+        await attempt.process.stop();
+        if (!this.serves(endpointName, fleet, instance)) return;
+        this.note(instance, `Restart ${instance.restarts} of at most ${maxRestarts} failed: ${(error as Error).message}`);
+        continue;
+      } finally {
+        this.starting.delete(attempt.process);
+      }
+      if (!this.serves(endpointName, fleet, instance)) {
+        await attempt.process.stop();
+        return;
+      }
+      instance.process = attempt.process;
+      this.note(instance, `Replaced: restart ${instance.restarts} of at most ${maxRestarts} passed the ping health check (pid ${attempt.process.pid}, port ${attempt.process.port}).`);
+      this.supervise(endpointName, fleet, instance, Date.now());
+      return;
+    }
+    this.note(
+      instance,
+      `Not restarted again: ${maxRestarts} restarts without staying up (hosting.maxRestarts). The instance stays down; ` +
+        `fix the model and UpdateEndpoint, or delete and re-create the endpoint.`,
+    );
+  }
+
+  private serves(endpointName: string, fleet: Fleet, instance: HostedInstance): boolean {
+    return !this.closed && this.fleets.get(endpointName) === fleet && fleet.instances.includes(instance);
+  }
+
+  /** A line in the instance's container log (the endpoint's log stream) and in the embedded AWS's log. */
+  private note(instance: HostedInstance, message: string): void {
+    const line = `[aep hosting] ${new Date().toISOString()} ${message}`;
+    try {
+      appendFileSync(instance.launch.logFile, `${line}\n`);
+    } catch {
+      // The log is for the reader; a full disk must not stop the replacement.
+    }
+    this.options.log?.(`${instance.launch.logFile}: ${message}`);
   }
 
   /** The instances serving an endpoint now (empty when it has none). */
@@ -221,6 +305,14 @@ export class Hosting {
     }
     await Promise.all(fleet.instances.map((i) => i.process.stop()));
   }
+}
+
+function hosted(variantName: string, process: ContainerProcess, launch: ContainerLaunch): HostedInstance {
+  return { variantName, process, launch, restarts: 0, healthySince: Date.now() };
+}
+
+function describeExit(code: number | string): string {
+  return typeof code === 'number' ? `code ${code}` : `signal ${code}`;
 }
 
 /** A container gets a clean environment, as in SageMaker: PATH and locale only, none of the server's secrets. */

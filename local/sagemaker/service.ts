@@ -75,10 +75,10 @@ const key = (name: string) => name.toLowerCase();
  * restarts in `<dataDir>/sagemaker/state.json` (InService endpoints are hosted again on start).
  */
 export function createSageMakerService(options: SageMakerServiceOptions): SageMakerService {
-  const store = new SageMakerStore(join(options.dataDir, 'sagemaker', 'state.json'), options.faults);
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const store = new SageMakerStore(join(options.dataDir, 'sagemaker', 'state.json'), options.faults);
   const aws = new LocalAwsClients(options.endpointUrl);
-  const hosting = new Hosting({ dataDir: options.dataDir, config: options.config, aws, awsEnvironment: options.containerAwsEnvironment });
+  const hosting = new Hosting({ dataDir: options.dataDir, config: options.config, aws, awsEnvironment: options.containerAwsEnvironment, log });
   const inFlight = new Set<Promise<void>>();
   const stopWaiting = new Set<() => void>();
   let closing = false;
