@@ -206,6 +206,7 @@ export const uploadPartCopy: S3Operation = async (call) => {
   const tempPath = store.tempPath();
   const copied = await copyToTemp(
     handle,
+    sourceMeta.size,
     tempPath,
     () => {
       assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');

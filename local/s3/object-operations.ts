@@ -165,6 +165,7 @@ export const copyObject: S3Operation = async (call) => {
   // A copy is one PUT: a source's COMPOSITE checksum becomes the full-object checksum of the same algorithm, as in S3.
   const { md5Hex, checksum } = await copyToTemp(
     handle,
+    sourceMeta.size,
     tempPath,
     () => {
       assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');

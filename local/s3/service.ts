@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { sendRestXmlError } from '../protocols/rest-xml';
@@ -13,6 +11,7 @@ import { MultipartStore } from './multipart-store';
 import { assertKey } from './names';
 import { DEFAULT_CONTENT_TYPE } from './object-headers';
 import * as objects from './object-operations';
+import { objectStream } from './object-stream';
 import { S3Store, type BucketRecord, type ObjectMeta } from './store';
 
 export interface ObjectCreatedEvent {
@@ -143,20 +142,14 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     headObject: (bucket, key) => store.head(bucket, key),
     async readObject(bucket, key) {
       assertKey(key);
-      const { handle } = await store.open(bucket, key);
-      return handle.createReadStream();
+      const { meta, handle } = await store.open(bucket, key);
+      return objectStream(handle, meta.size);
     },
     listKeys: (bucket, prefix = '') => store.sortedKeys(bucket).filter((key) => key.startsWith(prefix)),
     async writeObject(bucket, key, body, contentType = DEFAULT_CONTENT_TYPE) {
       store.bucket(bucket);
       assertKey(key);
-      const tempPath = store.tempPath();
-      await writeFile(tempPath, body);
-      const staged = { tempPath, size: body.length, etag: `"${createHash('md5').update(body).digest('hex')}"` };
-      const meta = await store.commit(bucket, key, staged, { contentType, metadata: {}, headers: {} }).catch(async (error) => {
-        await rm(tempPath, { force: true });
-        throw error;
-      });
+      const meta = await store.put(bucket, key, body, { contentType, metadata: {}, headers: {} });
       created(bucket, meta);
       return meta;
     },

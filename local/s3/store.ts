@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, rmSync, truncateSync } from 'node:fs';
+import { appendFile, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ensureDir, hashedName, KeyedMutex, listDirSync, readJsonFileSync, writeFileAtomic } from '../data-dir';
 import { CHECKSUM_ALGORITHMS } from '../protocols/checksums';
 import { s3Errors } from './errors';
 import { assertBucketName, compareKeys } from './names';
+import { encodeTrailer, readTrailerSync } from './object-trailer';
 
 const bucketRecordSchema = z.object({ name: z.string(), creationDate: z.string(), region: z.string() });
 export type BucketRecord = z.infer<typeof bucketRecordSchema>;
@@ -18,7 +19,7 @@ export const storedChecksumSchema = z.object({
 });
 export type StoredChecksum = z.infer<typeof storedChecksumSchema>;
 
-/** What S3 keeps about an object besides its bytes; the sidecar JSON next to the data file. */
+/** What S3 keeps about an object besides its bytes; in memory, and in the trailer of the object's data file. */
 const objectMetaSchema = z.object({
   key: z.string(),
   size: z.number().int().min(0),
@@ -40,6 +41,11 @@ const objectMetaSchema = z.object({
   dataFile: z.string().regex(/^[0-9a-f]{64}\.[0-9a-f-]{36}\.data$/),
 });
 export type ObjectMeta = z.infer<typeof objectMetaSchema>;
+
+/** The trailer of a data file: the metadata, and the store-wide write sequence number that says which file is newest. */
+const trailerSchema = objectMetaSchema.omit({ dataFile: true }).extend({ version: z.number().int().min(0) });
+const DATA_FILE = /^([0-9a-f]{64})\.[0-9a-f-]{36}\.data$/;
+const LEGACY_SIDECAR = /^[0-9a-f]{64}\.json$/;
 
 /** Content-type, user metadata and representation headers given on a write. */
 export type ObjectAttributes = Pick<ObjectMeta, 'contentType' | 'metadata' | 'headers'>;
@@ -76,17 +82,21 @@ export function etagMatches(header: string, etag: string): boolean {
 
 /**
  * The buckets and objects of the embedded S3, on disk under `<dataDir>/s3/`:
- *   buckets/<bucket>.json                   bucket record
- *   objects/<bucket>/<sha256(key)>.json     object metadata (key, size, etag, …), replaced atomically
- *   objects/<bucket>/<sha256(key)>.<id>.data the bytes; a new file per write, the sidecar names the live one
+ *   buckets/<bucket>.json                    bucket record
+ *   objects/<bucket>/<sha256(key)>.<id>.data the bytes, then the metadata (key, size, etag, …, write sequence number)
+ *                                            in a trailer (object-trailer.ts); a new file per write
  *   tmp/                                     bodies being received
- * The sidecar's rename is the commit point, so a crash leaves the old object or the new one, never a mix.
- * Metadata is also indexed in memory; bodies never are.
+ * A write is complete in its temp file (bytes and trailer) before the rename into the bucket's directory, which is the
+ * commit point: a crash (kill -9) leaves the old object or the new one, never a mix, and at start-up the file with the
+ * highest sequence number of a key is the object (older ones are what a crash left between rename and unlink).
+ * One file per object version, no metadata file beside it. Metadata is indexed in memory; bodies never are.
  */
 export class S3Store {
   private readonly buckets = new Map<string, Bucket>();
   private readonly locks = new KeyedMutex();
   private readonly root: string;
+  /** The next write's sequence number: above every one on disk, so the newest file of a key wins at load. */
+  private nextVersion = 1;
   readonly tempDir: string;
 
   constructor(dataDir: string) {
@@ -174,30 +184,57 @@ export class S3Store {
     conditions: WriteConditions = {},
   ): Promise<ObjectMeta> {
     return this.locks.run(`${bucket}/${key}`, async () => {
-      const b = this.requireBucket(bucket);
-      const current = b.objects.get(key);
+      const current = this.requireBucket(bucket).objects.get(key);
       assertWriteConditions(key, current, conditions);
-      const hash = hashedName(key);
-      const meta: ObjectMeta = {
-        key,
-        size: staged.size,
-        etag: staged.etag,
-        lastModified: new Date().toISOString(),
-        ...attributes,
-        checksum: staged.checksum,
-        partsCount: staged.partsCount,
-        partSizes: staged.partSizes,
-        partChecksums: staged.partChecksums,
-        dataFile: `${hash}.${randomUUID()}.data`,
-      };
-      const dir = this.objectDir(bucket);
-      await rename(staged.tempPath, join(dir, meta.dataFile));
-      await writeFileAtomic(join(dir, `${hash}.json`), JSON.stringify(meta));
-      if (!current) b.sorted = undefined;
-      b.objects.set(key, meta);
-      if (current) await rm(join(dir, current.dataFile), { force: true });
-      return meta;
+      const { meta, trailer } = this.version(key, staged, attributes);
+      await appendFile(staged.tempPath, trailer);
+      return this.install(bucket, current, staged.tempPath, meta);
     });
+  }
+
+  /** Stores bytes already in memory as an unconditional PutObject would: one write of bytes and trailer, one rename. */
+  async put(bucket: string, key: string, body: Buffer, attributes: ObjectAttributes): Promise<ObjectMeta> {
+    return this.locks.run(`${bucket}/${key}`, async () => {
+      const current = this.requireBucket(bucket).objects.get(key);
+      const staged = { tempPath: this.tempPath(), size: body.length, etag: `"${createHash('md5').update(body).digest('hex')}"` };
+      const { meta, trailer } = this.version(key, staged, attributes);
+      try {
+        await writeFile(staged.tempPath, [body, trailer]);
+        return await this.install(bucket, current, staged.tempPath, meta);
+      } catch (error) {
+        await rm(staged.tempPath, { force: true });
+        throw error;
+      }
+    });
+  }
+
+  /** The metadata of a new version of `key`, and the trailer that records it in the data file. */
+  private version(key: string, staged: Omit<StagedObject, 'tempPath'>, attributes: ObjectAttributes): { meta: ObjectMeta; trailer: Buffer } {
+    const meta: ObjectMeta = {
+      key,
+      size: staged.size,
+      etag: staged.etag,
+      lastModified: new Date().toISOString(),
+      ...attributes,
+      checksum: staged.checksum,
+      partsCount: staged.partsCount,
+      partSizes: staged.partSizes,
+      partChecksums: staged.partChecksums,
+      dataFile: `${hashedName(key)}.${randomUUID()}.data`,
+    };
+    const { dataFile: _name, ...recorded } = meta;
+    return { meta, trailer: encodeTrailer({ ...recorded, version: this.nextVersion++ }) };
+  }
+
+  /** The commit point: the complete file renamed in; then the index, then the replaced version's file removed. */
+  private async install(bucket: string, current: ObjectMeta | undefined, tempPath: string, meta: ObjectMeta): Promise<ObjectMeta> {
+    const b = this.requireBucket(bucket);
+    const dir = this.objectDir(bucket);
+    await rename(tempPath, join(dir, meta.dataFile));
+    if (!current) b.sorted = undefined;
+    b.objects.set(meta.key, meta);
+    if (current) await rm(join(dir, current.dataFile), { force: true });
+    return meta;
   }
 
   /** Deletes a key (S3 deletes are idempotent); `If-Match` makes it conditional. Returns whether it existed. */
@@ -207,11 +244,10 @@ export class S3Store {
       const current = b.objects.get(key);
       if (conditions.ifMatch !== undefined) assertWriteConditions(key, current, { ifMatch: conditions.ifMatch });
       if (!current) return false;
-      const dir = this.objectDir(bucket);
-      await rm(join(dir, `${hashedName(key)}.json`), { force: true });
+      // Removing the one data file is the commit point of a delete.
+      await rm(join(this.objectDir(bucket), current.dataFile), { force: true });
       b.objects.delete(key);
       b.sorted = undefined;
-      await rm(join(dir, current.dataFile), { force: true });
       return true;
     });
   }
@@ -230,7 +266,10 @@ export class S3Store {
     return join(this.root, 'objects', name);
   }
 
-  /** Rebuilds the index from disk and removes what a crash left behind (data files no sidecar names, temp files). */
+  /**
+   * Rebuilds the index from the data files' trailers and removes what a crash left behind: older versions of a key,
+   * files without a whole trailer, temp files. Objects stored with a metadata sidecar (before trailers) are converted.
+   */
   private load(): void {
     for (const file of listDirSync(join(this.root, 'buckets'))) {
       if (!file.endsWith('.json')) continue;
@@ -239,18 +278,43 @@ export class S3Store {
       const bucket: Bucket = { record, objects: new Map() };
       this.buckets.set(record.name, bucket);
       const dir = ensureDir(this.objectDir(record.name));
-      const entries = listDirSync(dir);
-      for (const entry of entries) {
-        if (!/^[0-9a-f]{64}\.json$/.test(entry)) continue;
-        const meta = readJsonFileSync(join(dir, entry), objectMetaSchema);
-        if (meta && `${hashedName(meta.key)}.json` === entry) bucket.objects.set(meta.key, meta);
+      for (const entry of listDirSync(dir)) if (LEGACY_SIDECAR.test(entry)) convertSidecar(dir, entry);
+      const newest = new Map<string, { meta: ObjectMeta; version: number }>();
+      const stale: string[] = [];
+      for (const entry of listDirSync(dir)) {
+        const hash = DATA_FILE.exec(entry)?.[1];
+        const trailer = hash && readTrailerSync(join(dir, entry), trailerSchema);
+        if (!trailer || hashedName(trailer.key) !== hash) {
+          stale.push(entry);
+          continue;
+        }
+        const { version, ...meta } = trailer;
+        this.nextVersion = Math.max(this.nextVersion, version + 1);
+        const known = newest.get(meta.key);
+        if (known && known.version > version) {
+          stale.push(entry);
+          continue;
+        }
+        if (known) stale.push(known.meta.dataFile);
+        newest.set(meta.key, { meta: { ...meta, dataFile: entry }, version });
       }
-      const live = new Set([...bucket.objects.values()].map((m) => m.dataFile));
-      for (const entry of entries) {
-        if ((entry.endsWith('.data') && !live.has(entry)) || entry.endsWith('.tmp')) rmSync(join(dir, entry), { force: true });
-      }
+      for (const { meta } of newest.values()) bucket.objects.set(meta.key, meta);
+      for (const entry of stale) rmSync(join(dir, entry), { recursive: true, force: true });
     }
   }
+}
+
+/** An object stored as data file + metadata sidecar: the metadata becomes the data file's trailer, the sidecar goes. */
+function convertSidecar(dir: string, sidecar: string): void {
+  const meta = readJsonFileSync(join(dir, sidecar), objectMetaSchema);
+  const dataPath = meta && join(dir, meta.dataFile);
+  if (meta && dataPath && `${hashedName(meta.key)}.json` === sidecar && existsSync(dataPath)) {
+    const { dataFile: _name, ...recorded } = meta;
+    // Cut back to the bytes first: a conversion a crash interrupted is simply done again.
+    truncateSync(dataPath, meta.size);
+    appendFileSync(dataPath, encodeTrailer({ ...recorded, version: 0 }));
+  }
+  rmSync(join(dir, sidecar), { force: true });
 }
 
 /** S3's conditional-write rules: If-None-Match `*` fails when the key exists; If-Match fails on another ETag, 404 when absent. */

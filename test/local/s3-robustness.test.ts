@@ -9,7 +9,9 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -86,7 +88,7 @@ describe('hostile keys', () => {
     for (const file of files) {
       expect(relative(dataDir, file).startsWith('..')).toBe(false);
       // Object files are named by hashes, never by keys.
-      if (file.includes(`${join('objects', 'target')}`)) expect(file.split('/').pop()).toMatch(/^[0-9a-f]{64}(\.[0-9a-f-]{36}\.data|\.json)$/);
+      if (file.includes(`${join('objects', 'target')}`)) expect(file.split('/').pop()).toMatch(/^[0-9a-f]{64}\.[0-9a-f-]{36}\.data$/);
     }
     expect(files.some((f) => f.includes('escape') || f.includes('absolute'))).toBe(false);
   });
@@ -177,4 +179,106 @@ test('buckets, objects and multipart uploads survive a restart over the same dat
     client.destroy();
     await restarted.close();
   }
+});
+
+describe('crash safety (metadata in the data file, no sidecar)', () => {
+  const objectsOf = (dir: string, bucket: string) => readdirSync(join(dir, 's3', 'objects', bucket));
+
+  test('kill -9 during a stream of writes loses no acknowledged object and leaves one file per object', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aep-s3-crash-'));
+    try {
+      const writer = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 's3-writer.ts'), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const acknowledged = new Map<string, number>();
+      let output = '';
+      await new Promise<void>((resolve, reject) => {
+        writer.on('error', reject);
+        writer.on('exit', (code) => reject(new Error(`the writer exited (${code}) before it was killed`)));
+        writer.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const lines = output.split('\n');
+          output = lines.pop()!;
+          for (const line of lines) {
+            const [key, version] = line.split(' ');
+            acknowledged.set(key, Math.max(acknowledged.get(key) ?? -1, Number(version)));
+            acknowledged.set(`created/${version}`, Number(version));
+          }
+          if (acknowledged.size >= 60) resolve();
+        });
+      });
+      writer.removeAllListeners('exit');
+      const exited = new Promise((resolve) => writer.once('exit', resolve));
+      writer.kill('SIGKILL');
+      await exited;
+
+      const restarted = createS3Service({ dataDir: dir });
+      for (const [key, version] of acknowledged) {
+        const meta = restarted.headObject('crash', key);
+        expect(meta).toBeDefined();
+        const chunks: Buffer[] = [];
+        for await (const chunk of await restarted.readObject('crash', key)) chunks.push(chunk as Buffer);
+        const body = Buffer.concat(chunks);
+        const [name, stored] = body.subarray(0, body.indexOf(10)).toString().split(' ');
+        expect(name).toBe(key.startsWith('created/') ? `replaced/${version % 10}` : key);
+        // An overwritten key holds its last acknowledged version or a later one, whole.
+        expect(Number(stored)).toBeGreaterThanOrEqual(version);
+        expect(body.length).toBe(meta!.size);
+        expect(`"${createHash('md5').update(body).digest('hex')}"`).toBe(meta!.etag);
+      }
+      // What the crash cut short or left behind (older versions, torn files) is gone: one data file per object.
+      expect(objectsOf(dir, 'crash')).toHaveLength(restarted.listKeys('crash').length);
+      expect(objectsOf(dir, 'crash').every((f) => f.endsWith('.data'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test('a torn data file and an older version beside the newer one: the newest whole version is the object', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aep-s3-torn-'));
+    try {
+      const first = createS3Service({ dataDir: dir });
+      await first.ensureBucket('torn');
+      await first.writeObject('torn', 'k', Buffer.from('old'));
+      const [older] = objectsOf(dir, 'torn');
+      const olderBytes = readFileSync(join(dir, 's3', 'objects', 'torn', older));
+      await first.writeObject('torn', 'k', Buffer.from('new'));
+      // As a crash between the new version's rename and the old one's unlink leaves it, plus a write cut short.
+      writeFileSync(join(dir, 's3', 'objects', 'torn', older), olderBytes);
+      const torn = `${older.split('.')[0]}.${'0'.repeat(8)}-0000-0000-0000-${'0'.repeat(12)}.data`;
+      writeFileSync(join(dir, 's3', 'objects', 'torn', torn), Buffer.concat([Buffer.from('newest but torn'), olderBytes.subarray(3, 20)]));
+      expect(objectsOf(dir, 'torn')).toHaveLength(3);
+
+      const again = createS3Service({ dataDir: dir });
+      const chunks: Buffer[] = [];
+      for await (const chunk of await again.readObject('torn', 'k')) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('new');
+      expect(objectsOf(dir, 'torn')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an object stored with a metadata sidecar (older data dirs) is read and converted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aep-s3-legacy-'));
+    try {
+      const objects = join(dir, 's3', 'objects', 'old');
+      mkdirSync(objects, { recursive: true });
+      mkdirSync(join(dir, 's3', 'buckets'), { recursive: true });
+      writeFileSync(join(dir, 's3', 'buckets', 'old.json'), JSON.stringify({ name: 'old', creationDate: '2026-01-01T00:00:00.000Z', region: 'us-east-1' }));
+      const hash = createHash('sha256').update('model.tar.gz').digest('hex');
+      const dataFile = `${hash}.${'1'.repeat(8)}-1111-1111-1111-${'1'.repeat(12)}.data`;
+      writeFileSync(join(objects, dataFile), 'legacy bytes');
+      const meta = { key: 'model.tar.gz', size: 12, etag: '"e"', lastModified: '2026-01-01T00:00:00.000Z', contentType: 'application/gzip', metadata: { run: 'r0' }, headers: {}, dataFile };
+      writeFileSync(join(objects, `${hash}.json`), JSON.stringify(meta));
+
+      const service = createS3Service({ dataDir: dir });
+      expect(service.headObject('old', 'model.tar.gz')).toMatchObject({ size: 12, contentType: 'application/gzip', metadata: { run: 'r0' } });
+      const chunks: Buffer[] = [];
+      for await (const chunk of await service.readObject('old', 'model.tar.gz')) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('legacy bytes');
+      expect(readdirSync(objects)).toEqual([dataFile]);
+      expect(createS3Service({ dataDir: dir }).headObject('old', 'model.tar.gz')).toMatchObject({ size: 12, etag: '"e"' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
