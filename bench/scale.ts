@@ -13,7 +13,8 @@ export interface ScaleOptions {
 }
 
 /**
- * N pipelines for N different endpoints (example v1, one smoke case each) started at once on one embedded AWS.
+ * N pipelines for N different endpoints (example v1, one smoke case each) started at once on one embedded AWS,
+ * after one untimed warm-up pipeline.
  * All must succeed; reports the wall time until the last one ends and the peak RSS of this process and its
  * children (the model servers) while they run.
  */
@@ -21,6 +22,8 @@ export async function measureScale(options: ScaleOptions): Promise<MeasurementRe
   const bench = await startBenchAws({ waitScale: options.waitScale });
   try {
     const example = await uploadExample(bench.clients.s3, options.log);
+    // One untimed pipeline first: the steps' first load and compilation are not what N at once cost.
+    await runPipeline(bench, 'bench-scale-warm-up', { modelDataUrl: example.modelDataUrl, endpointName: 'bench-scale-warm-up', smokeTests: [example.smokeCase] });
     const memory = samplePeakRss();
     const started = performance.now();
     const outcomes = await Promise.allSettled(

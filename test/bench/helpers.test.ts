@@ -1,4 +1,5 @@
 import { billExecution } from '../../bench/billing';
+import { jestTestsLine } from '../../bench/npm-test';
 import { atLeast, atMost, figure } from '../../bench/figures';
 import { median, percentile, ratio } from '../../bench/stats';
 import { formatTable } from '../../bench/table';
@@ -81,5 +82,13 @@ describe('billing from an execution history', () => {
 
   test('an empty history costs nothing', () => {
     expect(billExecution([])).toEqual({ stateTransitions: 0, lambdaInvocations: 0, retries: 0, entriesByState: {} });
+  });
+});
+
+describe('npm-test summary', () => {
+  test("reads jest's count line, failed first or all passed, the last one when several", () => {
+    expect(jestTestsLine('Test Suites: 1 failed, 60 passed, 61 total\nTests:       2 failed, 450 passed, 452 total\nSnapshots:   0 total\n')).toBe('2 failed, 450 passed, 452 total');
+    expect(jestTestsLine('Tests:       3 passed, 3 total\n…\nTests:       452 passed, 452 total\nTime: 1 s')).toBe('452 passed, 452 total');
+    expect(jestTestsLine('cdk synth: nothing to say')).toBeUndefined();
   });
 });
