@@ -36,6 +36,8 @@ export interface S3Service extends ServiceModule {
   headObject(bucket: string, key: string): ObjectMeta | undefined;
   /** An object's bytes as a stream (NoSuchBucket / NoSuchKey). */
   readObject(bucket: string, key: string): Promise<Readable>;
+  /** An object's bytes as a stream, with its size (one version: a concurrent replace changes neither). */
+  openObject(bucket: string, key: string): Promise<{ size: number; stream: Readable }>;
   /** Keys under a prefix, in S3's order. */
   listKeys(bucket: string, prefix?: string): string[];
   /**
@@ -141,9 +143,12 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     },
     headObject: (bucket, key) => store.head(bucket, key),
     async readObject(bucket, key) {
+      return (await this.openObject(bucket, key)).stream;
+    },
+    async openObject(bucket, key) {
       assertKey(key);
       const { meta, handle } = await store.open(bucket, key);
-      return objectStream(handle, meta.size);
+      return { size: meta.size, stream: objectStream(handle, meta.size) };
     },
     listKeys: (bucket, prefix = '') => store.sortedKeys(bucket).filter((key) => key.startsWith(prefix)),
     async writeObject(bucket, key, body, contentType = DEFAULT_CONTENT_TYPE) {

@@ -1,6 +1,6 @@
 import type { Instance } from '../hosting/hosting';
 import type { SageMakerService } from '../sagemaker/service';
-import { ContainerTimeout, invokeContainer, type ContainerAnswer } from './container-call';
+import { ContainerTimeout, invokeContainer, type ContainerAnswer, type StreamedBody } from './container-call';
 import type { InferenceObjects } from './inference-objects';
 import type { NotificationPublisher } from './notification-publisher';
 import { inferenceResultEvent, type InvocationRequest } from './notifications';
@@ -52,15 +52,15 @@ export interface InvocationOutcome {
   modelLatencyMs?: number;
 }
 
-/** A job whose input is in memory, waiting for room on an instance. */
+/** A job whose input is open (found, not yet read), waiting for room on an instance. */
 interface FetchedJob {
   job: AsyncJob;
-  input: Buffer;
+  input: StreamedBody;
 }
 
 /**
- * One endpoint's asynchronous invocations, FIFO, in three stages as SageMaker's own agent runs them: read the input
- * from S3, call /invocations with at most MaxConcurrentInvocationsPerInstance in flight on each instance, write the
+ * One endpoint's asynchronous invocations, FIFO, in three stages as SageMaker's own agent runs them: open the input
+ * in S3 (its bytes are read once, streamed to the container), call /invocations with at most MaxConcurrentInvocationsPerInstance in flight on each instance, write the
  * answer (or the failure) to S3 and publish the SNS notification. Only the container call holds an instance's slot,
  * so S3 I/O overlaps with inference; the number of jobs between dequeue and completion is bounded (`activeLimit`).
  */
@@ -98,6 +98,7 @@ export class AsyncQueue {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
+    for (const { input } of this.fetched.splice(0)) input.stream.destroy();
     await Promise.allSettled([...this.running]);
   }
 
@@ -118,6 +119,7 @@ export class AsyncQueue {
       const rejection = this.rejection(job, gone);
       if (rejection) {
         this.fetched.shift();
+        input.stream.destroy();
         this.dispatched();
         this.finish(this.fail(job, errorDocument(rejection, job)));
         continue;
@@ -176,10 +178,10 @@ export class AsyncQueue {
     this.running.add(tracked);
   }
 
-  /** Stage 1: the input into memory; then the job waits for a slot (or fails, ending its life here). */
+  /** Stage 1: the input opened; then the job waits for a slot (or fails, ending its life here). */
   private async fetch(job: AsyncJob): Promise<void> {
     try {
-      this.fetched.push({ job, input: await this.objects.read(job.inputLocation) });
+      this.fetched.push({ job, input: await this.objects.open(job.inputLocation) });
     } catch (error) {
       this.dispatched();
       await this.fail(job, errorDocument(`ClientError: Failed to download the input from ${job.inputLocation}: ${(error as Error).name}: ${(error as Error).message}`, job));
@@ -187,7 +189,7 @@ export class AsyncQueue {
   }
 
   /** Stages 2 and 3: the container call, holding the instance's slot only while it runs; then the output. */
-  private async invoke(job: AsyncJob, input: Buffer, instance: Instance): Promise<void> {
+  private async invoke(job: AsyncJob, input: StreamedBody, instance: Instance): Promise<void> {
     let answer: ContainerAnswer;
     instance.process.inFlight++;
     const dispatchedAt = Date.now();

@@ -1,4 +1,11 @@
 import { request, type Agent } from 'node:http';
+import type { Readable } from 'node:stream';
+
+/** A request body read from elsewhere as it is sent (an async input in S3), with its size for Content-Length. */
+export interface StreamedBody {
+  size: number;
+  stream: Readable;
+}
 
 export interface ContainerAnswer {
   status: number;
@@ -18,17 +25,21 @@ export interface ContainerTarget {
   agent: Agent;
 }
 
-/** POST /invocations to one model server, Content-Type, Accept and SageMaker's pass-through headers passed on, bounded by `timeoutMs`. */
+/**
+ * POST /invocations to one model server, Content-Type, Accept and SageMaker's pass-through headers passed on, bounded by
+ * `timeoutMs`. A streamed body is piped through and destroyed (its file closed) if the call fails first.
+ */
 export function invokeContainer(
   target: ContainerTarget,
-  body: Buffer,
+  body: Buffer | StreamedBody,
   contentType: string | undefined,
   accept: string | undefined,
   timeoutMs: number,
   passThrough: Record<string, string> = {},
 ): Promise<ContainerAnswer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { ...passThrough, 'content-length': body.length };
+    const streamed = Buffer.isBuffer(body) ? undefined : body;
+    const headers: Record<string, string | number> = { ...passThrough, 'content-length': streamed ? streamed.size : (body as Buffer).length };
     if (contentType) headers['content-type'] = contentType;
     if (accept) headers.accept = accept;
     const req = request(`${target.url}/invocations`, { method: 'POST', headers, agent: target.agent }, (res) => {
@@ -49,8 +60,13 @@ export function invokeContainer(
     const timer = setTimeout(() => req.destroy(new ContainerTimeout(`no response within ${timeoutMs / 1000} s`)), timeoutMs);
     req.on('error', (error) => {
       clearTimeout(timer);
+      streamed?.stream.destroy();
       reject(error);
     });
-    req.end(body);
+    if (!streamed) req.end(body);
+    else {
+      streamed.stream.once('error', (error) => req.destroy(error));
+      streamed.stream.pipe(req);
+    }
   });
 }

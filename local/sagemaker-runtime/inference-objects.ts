@@ -2,6 +2,7 @@ import { parseS3Uri } from '../../functions/lib/s3-uri';
 import { AwsError } from '../aws-error';
 import type { FaultInjector } from '../faults';
 import type { S3Service } from '../s3/service';
+import type { StreamedBody } from './container-call';
 
 /** The SDK's default: SageMaker's own S3 calls are retried as a standard-mode client retries them. */
 const MAX_ATTEMPTS = 3;
@@ -9,7 +10,7 @@ const RETRY_BASE_MS = 50;
 const THROTTLING_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
 
 /**
- * The async queue's S3 reads (inputs) and writes (outputs, failure documents), straight to the embedded S3's store:
+ * The async queue's S3 reads (inputs, streamed) and writes (outputs, failure documents), straight to the embedded S3's store:
  * a loopback SDK round trip per object cost the single event loop several milliseconds. Fault rules still apply, named
  * as the dispatcher names them (`s3` / `GetObject` | `PutObject` / `bucket/key`), with the SDK's retries of
  * throttling and 5xx errors, so fault-injection scenarios see what they saw over HTTP.
@@ -20,13 +21,10 @@ export class InferenceObjects {
     private readonly faults?: FaultInjector,
   ) {}
 
-  async read(uri: string): Promise<Buffer> {
+  /** Opens an input: its bytes are read once, as they are sent on (never held whole in memory). */
+  async open(uri: string): Promise<StreamedBody> {
     const { bucket, key } = location(uri);
-    return this.attempt('GetObject', bucket, key, async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of await this.s3.readObject(bucket, key)) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks);
-    });
+    return this.attempt('GetObject', bucket, key, () => this.s3.openObject(bucket, key));
   }
 
   async write(uri: string, body: Buffer, contentType: string | undefined): Promise<void> {
