@@ -6,6 +6,7 @@ import { step } from '../lib/step';
 import { waitTarget } from '../describe-endpoint/describe-endpoint';
 import { eventWaitKeys } from './event-keys';
 import { settleWait, type Settlement } from './settle';
+import { sweepExpiredWaits } from './sweep';
 import { endpointWaitKey, outputWaitKey, putWait } from './wait-store';
 
 /** The endpoint whose state-change event ends the wait: the candidate at the gate, production otherwise. */
@@ -27,13 +28,15 @@ const register = step('AwaitEvent', async (input: z.infer<typeof registrationSch
       : outputWaitKey(parseInvokedSmokeCaseState(input.state).invocation.inferenceId);
   await putWait(key, { taskToken: input.taskToken, wait: input.wait, state: input.state, registeredAt: new Date().toISOString() });
   // The event may have come before the token was recorded: check once now, so it is never missed.
-  return { key, settled: await settleWait(key, new Date()) };
+  const settled = await settleWait(key, new Date());
+  await sweepExpiredWaits(new Date()).catch((error: Error) => logger.warn('expired waits not swept', { error: error.message }));
+  return { key, settled };
 });
 
 /**
  * AwaitEvent, one function for both ends of an event-driven wait:
  * - as the callback Task WaitForEndpoint / WaitForOutput (`lambda:invoke.waitForTaskToken`): records the task token
- *   and checks once;
+ *   and checks once, then removes the records of waits whose Task has timed out (see sweep.ts);
  * - as the target of the endpoint state-change rule and the subscriber of the async success/error topics: finds the
  *   tokens the event concerns and resumes their Tasks when their condition is settled.
  */

@@ -1,6 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { handler as awaitEvent } from '../../functions/await-event/handler';
+import { sweepExpiredWaits } from '../../functions/await-event/sweep';
 import { endpointStateChangeEvent } from '../../local/sagemaker/state-change-event';
 import { startTestAws, type TestAws } from '../helpers/embedded';
 import { echoDeployment, outcome, runDeployment, uploadEchoFixtures, type FinishedExecution } from '../helpers/scenario';
@@ -32,6 +33,17 @@ const ofType = (history: HistoryEvent[], type: string) => history.filter((e) => 
 const tokensOf = (run: FinishedExecution) =>
   ofType(run.history, 'TaskScheduled').map((e) => (JSON.parse(e.taskScheduledEventDetails!.parameters!) as { Payload: { taskToken: string } }).Payload.taskToken);
 
+/** Whether the last Task of `state` in the run ended by its timeout (the re-check, not an event, resumed the run). */
+function lastTaskTimedOut(run: FinishedExecution, state: string): boolean {
+  const entries = run.history.flatMap((e, i) => (e.stateEnteredEventDetails?.name === state ? [i] : []));
+  const end = run.history.slice(entries.at(-1) ?? run.history.length).find((e) => e.type === 'TaskSucceeded' || e.type === 'TaskTimedOut' || e.type === 'TaskFailed');
+  return end?.type === 'TaskTimedOut';
+}
+
+async function putRecord(key: string, record: Record<string, unknown>): Promise<void> {
+  await t.clients.s3.send(new PutObjectCommand({ Bucket: t.aws.names.artifactsBucket, Key: key, Body: JSON.stringify(record) }));
+}
+
 async function waitRecords(): Promise<string[]> {
   const listed = await t.clients.s3.send(new ListObjectsV2Command({ Bucket: t.aws.names.artifactsBucket, Prefix: 'waits/' }));
   return (listed.Contents ?? []).map((o) => o.Key!);
@@ -58,7 +70,28 @@ test('events suppressed (EventBridge and SNS deliveries dropped): the re-checks 
   expect(entered(run, 'DescribeEndpoint')).toBeGreaterThanOrEqual(1);
   expect(entered(run, 'CheckOutput')).toBeGreaterThanOrEqual(1);
   expect(ofType(run.history, 'TaskTimedOut').length).toBeGreaterThanOrEqual(2);
+  // No event settled its waits: the record of a wait whose last Task timed out (the re-check resumed the run) is
+  // still there, unless a later registration's sweep already removed it (its own 10 s were over)…
+  const leftOver = await waitRecords();
+  expect(leftOver.every((key) => key.startsWith('waits/outputs/') || key.startsWith('waits/endpoints/ev-no-events/'))).toBe(true);
+  // Nothing registers after the run's last output wait, so its record is certainly left when its Task timed out.
+  if (lastTaskTimedOut(run, 'WaitForOutput')) expect(leftOver.some((key) => key.startsWith('waits/outputs/'))).toBe(true);
+  // …until a sweep after their Tasks' timeout (poll 10 s from registration) removes them; a live wait's record stays.
+  const live = 'waits/outputs/still-waiting.json';
+  await putRecord(live, { taskToken: 'AQ-live', wait: 'output', state: { poll: { outputSeconds: 3600 } }, registeredAt: new Date().toISOString() });
+  expect((await sweepExpiredWaits(new Date(Date.now() + 11_000))).sort()).toEqual([...leftOver].sort());
+  expect(await waitRecords()).toEqual([live]);
+  await t.clients.s3.send(new DeleteObjectCommand({ Bucket: t.aws.names.artifactsBucket, Key: live }));
 }, 120_000);
+
+test("a wait's registration removes the records of waits whose Task has timed out, as no event will come for them", async () => {
+  const expired = 'waits/endpoints/ev-gone/resumed-by-recheck.json';
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600_000).toISOString();
+  await putRecord(expired, { taskToken: 'AQ-expired', wait: 'endpoint', state: { config: { poll: { endpointSeconds: 300 } } }, registeredAt: twoHoursAgo });
+  const run = await runDeployment(t, 'sweeps', { ...echoDeployment('ev-sweeps'), poll: slowPolls });
+  expect(outcome(run)).toEqual(SUCCEEDED);
+  expect(await waitRecords()).not.toContain(expired);
+}, 60_000);
 
 test('an event that comes before the token is recorded is not missed: AwaitEvent checks once after recording', async () => {
   // AwaitEvent's registration for WaitForEndpoint starts only after the endpoint is InService (its event found no token).
@@ -103,7 +136,6 @@ test('an expired token left in the store (its Task timed out) is dropped by the 
     new (await import('@aws-sdk/client-s3')).PutObjectCommand({ Bucket: t.aws.names.artifactsBucket, Key: key, Body: JSON.stringify({ ...JSON.parse(body), state: stateOfRun }) }),
   );
   expect(await awaitEvent({ version: '0', ...endpointStateChangeEvent(record) })).toEqual({ keys: [key], settled: ['succeeded'] });
-  // (A wait resumed by its re-check instead, as in the no-events test, leaves its record until the waits/ expiry.)
   expect((await waitRecords()).filter((k) => k.startsWith('waits/endpoints/ev-stale/'))).toEqual([]);
   await expect(t.clients.s3.send(new GetObjectCommand({ Bucket: t.aws.names.artifactsBucket, Key: key }))).rejects.toMatchObject({ name: 'NoSuchKey' });
 }, 60_000);

@@ -1,0 +1,55 @@
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3 } from '../lib/clients';
+import { readEnvironment } from '../lib/environment';
+import { awsErrorName } from '../lib/errors';
+import { WAITS_PREFIX } from '../lib/event-waits';
+import { logger } from '../lib/logger';
+import { waitRecordSchema, type WaitRecord } from './wait-store';
+
+/**
+ * How long a recorded wait's Task can live: its TimeoutSeconds (WaitForEndpoint: `$.config.poll.endpointSeconds`,
+ * WaitForOutput: `$.poll.outputSeconds`), read from the state the record keeps; undefined when the state does not say.
+ */
+function taskTimeoutSeconds(record: WaitRecord): number | undefined {
+  const state = record.state as { config?: { poll?: { endpointSeconds?: unknown } }; poll?: { outputSeconds?: unknown } } | undefined;
+  const seconds = record.wait === 'endpoint' ? state?.config?.poll?.endpointSeconds : state?.poll?.outputSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? seconds : undefined;
+}
+
+/**
+ * Removes the records of waits whose Task has certainly timed out (recorded more than its TimeoutSeconds ago): a
+ * wait the re-check resumed instead of an event leaves its record behind, and no event will ever come for it. Run by
+ * every registration, so such a record lives until the next wait anywhere in the account (the waits/ expiry is the
+ * last resort). A record replaced meanwhile by a newer registration is kept: the delete is conditional on the ETag
+ * that was judged. Returns the keys removed.
+ */
+export async function sweepExpiredWaits(now: Date): Promise<string[]> {
+  const bucket = readEnvironment().artifactsBucket;
+  const removed: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: WAITS_PREFIX, ContinuationToken: token }));
+    for (const { Key: key } of page.Contents ?? []) {
+      if (key && (await removeIfExpired(bucket, key, now))) removed.push(key);
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  if (removed.length > 0) logger.info('expired waits removed', { keys: removed });
+  return removed;
+}
+
+async function removeIfExpired(bucket: string, key: string, now: Date): Promise<boolean> {
+  try {
+    const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const parsed = waitRecordSchema.safeParse(JSON.parse((await object.Body?.transformToString()) ?? ''));
+    const timeout = parsed.success ? taskTimeoutSeconds(parsed.data) : undefined;
+    if (!parsed.success || timeout === undefined) return false;
+    if (now.getTime() <= Date.parse(parsed.data.registeredAt) + timeout * 1000) return false;
+    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: object.ETag }));
+    return true;
+  } catch (error) {
+    // Gone meanwhile (settled by its event), replaced (a newer token), or unreadable: not this sweep's to remove.
+    if (['NoSuchKey', 'PreconditionFailed', 'SyntaxError'].includes(awsErrorName(error) ?? '')) return false;
+    throw error;
+  }
+}
