@@ -49,11 +49,18 @@ export interface S3Service extends ServiceModule {
 
 /** S3 sub-resources (`?acl`, `?tagging`, …) the embedded S3 does not implement: answered NotImplemented, never misread. */
 const UNSUPPORTED_SUBRESOURCES = [
-  'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory', 'legal-hold',
-  'lifecycle', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus',
-  'publicAccessBlock', 'replication', 'requestPayment', 'restore', 'retention', 'select', 'tagging', 'torrent',
-  'versioning', 'versions', 'website',
+  'abac', 'accelerate', 'acl', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory',
+  'legal-hold', 'lifecycle', 'logging', 'metadataConfiguration', 'metadataInventoryTable', 'metadataJournalTable',
+  'metadataTable', 'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus',
+  'publicAccessBlock', 'renameObject', 'replication', 'requestPayment', 'restore', 'retention', 'select', 'session',
+  'tagging', 'torrent', 'versioning', 'versions', 'website',
 ];
+
+/**
+ * Signing names of S3's other REST-XML APIs (S3 Express directory buckets, S3 Object Lambda): claimed so their clients
+ * get an S3 error they can parse (NotImplemented), not another protocol's.
+ */
+const UNSUPPORTED_S3_APIS = ['s3express', 's3-object-lambda'];
 
 /** Picks the operation from method, bucket/key presence and sub-resources, as S3's REST API defines them. */
 function resolveOperation(req: IncomingMessage, bucket: string, key: string, query: URLSearchParams): S3Operation {
@@ -121,7 +128,7 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
   return {
     name: 's3',
     handles(req: IncomingMessage, ctx: RequestContext): boolean {
-      if (ctx.signingName) return ctx.signingName === 's3';
+      if (ctx.signingName) return ctx.signingName === 's3' || UNSUPPORTED_S3_APIS.includes(ctx.signingName);
       if (isVirtualHostRequest(req)) return true;
       // An unsigned form POST to `/` is a Query call (STS's AssumeRoleWithWebIdentity), never an S3 operation.
       if (req.method === 'POST' && ctx.url.pathname === '/' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return false;
@@ -129,6 +136,7 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     },
     async handle(req, res, ctx) {
       try {
+        if (ctx.signingName && UNSUPPORTED_S3_APIS.includes(ctx.signingName)) throw s3Errors.notImplemented(`the ${ctx.signingName} API`);
         const { bucket, key } = s3Address(req);
         const call: S3Call = { req, res, ctx, bucket, key, query: ctx.url.searchParams, store, uploads, created };
         const operation = resolveOperation(req, bucket, key, ctx.url.searchParams);

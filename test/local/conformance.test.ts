@@ -56,6 +56,8 @@ test('operations the embedded AWS lacks are refused with the code of their proto
   expect(report.probe.sagemaker.refused).toContain('CreateTrainingJob');
   expect(report.probe.sns.refused).toContain('CreatePlatformApplication');
   expect(report.probe.stepfunctions.refused).toContain('CreateStateMachine');
+  // S3: sub-resources it lacks, and S3's other REST-XML APIs (directory buckets, Object Lambda), are NotImplemented.
+  expect(report.probe.s3.refused).toEqual(expect.arrayContaining(['PutBucketTagging', 'GetObjectAttributes', 'CreateSession', 'ListDirectoryBuckets', 'WriteGetObjectResponse']));
 });
 
 test('a service the embedded AWS does not have is refused in its protocol: Query, JSON and REST-JSON', () => {

@@ -17,9 +17,10 @@ from botocore.exceptions import ClientError
 URL, BUCKET = sys.argv[1], sys.argv[2]
 RAW = Config(parameter_validation=False, inject_host_prefix=False, retries={'max_attempts': 1})
 # MissingAuthenticationToken: operations botocore sends unsigned (AssumeRoleWithSAML/WebIdentity), which the
-# request guard refuses — no request without the AWS request shape reaches a service.
-REFUSED = {'UnknownOperationException', 'InvalidAction', 'MissingAuthenticationToken'}
-PROBED = ['sagemaker', 'sagemaker-runtime', 'sns', 'stepfunctions', 'cloudwatch', 'events', 'sts', 'application-autoscaling']
+# request guard refuses — no request without the AWS request shape reaches a service. NotImplemented: S3's own code
+# for a sub-resource or API it does not implement (REST-XML has no unknown-operation error).
+REFUSED = {'UnknownOperationException', 'InvalidAction', 'MissingAuthenticationToken', 'NotImplemented'}
+PROBED = ['sagemaker', 'sagemaker-runtime', 'sns', 'stepfunctions', 'cloudwatch', 'events', 'sts', 'application-autoscaling', 's3']
 
 
 def client(name, config=None):
@@ -91,8 +92,8 @@ def probe(name):
     implemented, refused = [], []
     for op in model.operation_names:
         shape = model.operation_model(op).input_shape
-        # Members bound to the URI must be present for the request to be built at all.
-        params = {n: 'x' for n, m in (shape.members.items() if shape else []) if m.serialization.get('location') == 'uri'}
+        # Members bound to the URI or the host must be present for the request to be built at all.
+        params = {n: 'x' for n, m in (shape.members.items() if shape else []) if m.serialization.get('location') == 'uri' or m.serialization.get('hostLabel')}
         try:
             getattr(c, to_method[op])(**params)
             implemented.append(op)
@@ -209,6 +210,32 @@ call('events', 'DeleteRule', Name='conf')
 # STS
 call('sts', 'GetCallerIdentity')
 call('sts', 'AssumeRole', RoleArn='arn:aws:iam::000000000000:role/aep-sagemaker-execution', RoleSessionName='conformance')
+
+# S3: every operation it implements, a COMPOSITE CRC32 multipart upload with a copied part among them
+bucket = 'conformance-s3'
+# In a region of its own: boto3 reads us-east-1's empty LocationConstraint as None, which no shape check can judge.
+call('s3', 'CreateBucket', Bucket=bucket, CreateBucketConfiguration={'LocationConstraint': 'eu-west-1'})
+call('s3', 'HeadBucket', Bucket=bucket)
+call('s3', 'GetBucketLocation', Bucket=bucket)
+call('s3', 'ListBuckets')
+call('s3', 'PutObject', Bucket=bucket, Key='a/one.txt', Body=b'one', ContentType='text/plain', Metadata={'k': 'v'})
+call('s3', 'GetObject', Bucket=bucket, Key='a/one.txt', ChecksumMode='ENABLED')['Body'].read()
+call('s3', 'HeadObject', Bucket=bucket, Key='a/one.txt')
+call('s3', 'CopyObject', Bucket=bucket, Key='a/two.txt', CopySource={'Bucket': bucket, 'Key': 'a/one.txt'})
+call('s3', 'ListObjectsV2', Bucket=bucket, Prefix='a/', Delimiter='/')
+call('s3', 'ListObjects', Bucket=bucket)
+upload = call('s3', 'CreateMultipartUpload', Bucket=bucket, Key='big', ChecksumAlgorithm='CRC32')['UploadId']
+first = call('s3', 'UploadPart', Bucket=bucket, Key='big', UploadId=upload, PartNumber=1, Body=b'x' * (5 * 1024 * 1024), ChecksumAlgorithm='CRC32')
+second = call('s3', 'UploadPartCopy', Bucket=bucket, Key='big', UploadId=upload, PartNumber=2, CopySource={'Bucket': bucket, 'Key': 'a/one.txt'})['CopyPartResult']
+call('s3', 'ListParts', Bucket=bucket, Key='big', UploadId=upload)
+call('s3', 'ListMultipartUploads', Bucket=bucket)
+call('s3', 'CompleteMultipartUpload', Bucket=bucket, Key='big', UploadId=upload, MultipartUpload={'Parts': [
+    {'PartNumber': 1, 'ETag': first['ETag'], 'ChecksumCRC32': first['ChecksumCRC32']},
+    {'PartNumber': 2, 'ETag': second['ETag'], 'ChecksumCRC32': second['ChecksumCRC32']}]})
+call('s3', 'AbortMultipartUpload', Bucket=bucket, Key='gone', UploadId=call('s3', 'CreateMultipartUpload', Bucket=bucket, Key='gone')['UploadId'])
+call('s3', 'DeleteObjects', Bucket=bucket, Delete={'Objects': [{'Key': 'a/one.txt'}, {'Key': 'a/two.txt'}]})
+call('s3', 'DeleteObject', Bucket=bucket, Key='big')
+call('s3', 'DeleteBucket', Bucket=bucket)
 
 # Services the embedded AWS does not have: refused in the caller's protocol, parsed by botocore into a named error.
 unknown = {}
