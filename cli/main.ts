@@ -1,13 +1,30 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, toCliError, type ExitCodeValue } from './cli-errors';
 import { ignoreClosedPipes } from './closed-pipe';
-import { demoCommand } from './commands/demo';
-import { deployCommand } from './commands/deploy';
-import { historyCommand } from './commands/history';
-import { invokeCommand } from './commands/invoke';
-import { localCommand } from './commands/local-up';
-import { reportCommand } from './commands/report';
-import { statusCommand } from './commands/status';
+import type { SetExitCode } from './command';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on use, see commandsFor */
+/** Each command by name, in the order help lists them; a command's module is loaded only when it is built. */
+const COMMANDS: Record<string, () => (setExitCode: SetExitCode) => Command> = {
+  deploy: () => (require('./commands/deploy') as typeof import('./commands/deploy')).deployCommand,
+  invoke: () => (require('./commands/invoke') as typeof import('./commands/invoke')).invokeCommand,
+  status: () => (require('./commands/status') as typeof import('./commands/status')).statusCommand,
+  history: () => (require('./commands/history') as typeof import('./commands/history')).historyCommand,
+  report: () => (require('./commands/report') as typeof import('./commands/report')).reportCommand,
+  local: () => (require('./commands/local-up') as typeof import('./commands/local-up')).localCommand,
+  demo: () => (require('./commands/demo') as typeof import('./commands/demo')).demoCommand,
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * The commands to build for a command line: only the one it names, since each loads the AWS SDK clients it uses
+ * (seconds, for all of them) — `aep local up` should not pay for `aep deploy`. Anything else (help, a typo) gets
+ * them all, so help and commander's "unknown command" suggestions are complete.
+ */
+function commandsFor(argv: string[]): string[] {
+  const name = argv[2];
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+}
 
 /**
  * The `aep` command: builds the program, runs one command, and turns its outcome into an exit code
@@ -22,14 +39,8 @@ export async function main(argv: string[]): Promise<ExitCodeValue> {
   const program = new Command('aep')
     .description('Deploy models to SageMaker asynchronous inference endpoints through the aep Step Functions workflow — in AWS or on the embedded AWS.')
     .version(version(), '--version')
-    .showHelpAfterError('(run with --help for usage and examples)')
-    .addCommand(deployCommand(setExitCode))
-    .addCommand(invokeCommand(setExitCode))
-    .addCommand(statusCommand(setExitCode))
-    .addCommand(historyCommand(setExitCode))
-    .addCommand(reportCommand(setExitCode))
-    .addCommand(localCommand(setExitCode))
-    .addCommand(demoCommand(setExitCode));
+    .showHelpAfterError('(run with --help for usage and examples)');
+  for (const name of commandsFor(argv)) program.addCommand(COMMANDS[name]()(setExitCode));
   applyToAll(program, (c) => c.exitOverride());
 
   try {

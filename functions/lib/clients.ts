@@ -1,10 +1,10 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 /** A credentials provider as every client's `credentials` setting takes it. */
 export type CredentialsProvider = NonNullable<ConstructorParameters<typeof S3Client>[0]>['credentials'];
@@ -13,7 +13,8 @@ export type CredentialsProvider = NonNullable<ConstructorParameters<typeof S3Cli
  * One factory for every AWS client, so the cloud and the embedded AWS share one code path.
  * The SDK itself honours AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_<SERVICE>); the only local concession is
  * path-style S3 addressing, because a loopback endpoint has no per-bucket DNS names.
- * Clients are cached per process so a warm Lambda reuses its connections.
+ * Clients are cached per process so a warm Lambda reuses its connections. Each SDK package is loaded when its client
+ * is first made: a process (a CLI command, a Lambda cold start) pays only for the services it calls.
  */
 const cache = new Map<string, unknown>();
 
@@ -39,17 +40,23 @@ const common = () => ({
   ...(hostCredentials === undefined ? {} : { credentials: hostCredentials }),
 });
 
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see above */
 export const s3 = (): S3Client =>
-  cached('s3', () => new S3Client({ ...common(), forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined }));
-export const sagemaker = (): SageMakerClient => cached('sagemaker', () => new SageMakerClient(common()));
+  cached('s3', () => {
+    const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+    return new S3Client({ ...common(), forcePathStyle: process.env.AWS_ENDPOINT_URL !== undefined });
+  });
+export const sagemaker = (): SageMakerClient =>
+  cached('sagemaker', () => new (require('@aws-sdk/client-sagemaker') as typeof import('@aws-sdk/client-sagemaker')).SageMakerClient(common()));
 export const sagemakerRuntime = (): SageMakerRuntimeClient =>
-  cached('sagemaker-runtime', () => new SageMakerRuntimeClient(common()));
-export const sns = (): SNSClient => cached('sns', () => new SNSClient(common()));
-export const sfn = (): SFNClient => cached('sfn', () => new SFNClient(common()));
+  cached('sagemaker-runtime', () => new (require('@aws-sdk/client-sagemaker-runtime') as typeof import('@aws-sdk/client-sagemaker-runtime')).SageMakerRuntimeClient(common()));
+export const sns = (): SNSClient => cached('sns', () => new (require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns')).SNSClient(common()));
+export const sfn = (): SFNClient => cached('sfn', () => new (require('@aws-sdk/client-sfn') as typeof import('@aws-sdk/client-sfn')).SFNClient(common()));
 export const autoscaling = (): ApplicationAutoScalingClient =>
-  cached('application-autoscaling', () => new ApplicationAutoScalingClient(common()));
-
-export const cloudwatch = (): CloudWatchClient => cached('cloudwatch', () => new CloudWatchClient(common()));
+  cached('application-autoscaling', () => new (require('@aws-sdk/client-application-auto-scaling') as typeof import('@aws-sdk/client-application-auto-scaling')).ApplicationAutoScalingClient(common()));
+export const cloudwatch = (): CloudWatchClient =>
+  cached('cloudwatch', () => new (require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch')).CloudWatchClient(common()));
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Drops cached clients; tests use it after changing the environment. */
 export function resetClients(): void {

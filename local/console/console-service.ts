@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceModule } from '../service';
-import { endpointDetails, executionView, listEndpoints, listExecutions, readObject, type ConsoleSources } from './console-api';
+import type { ConsoleSources } from './console-api';
 import { readUiFile, UI_FILES } from './ui-files';
 
 export const CONSOLE_PATH = '/_aep/console/';
@@ -47,6 +47,9 @@ export function createConsoleService(sources: ConsoleSources): ServiceModule {
 }
 
 async function api(route: string, query: URLSearchParams, sources: ConsoleSources, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // Loaded on the first console call: its SDK clients are a large part of the embedded AWS's start-up otherwise.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { endpointDetails, executionView, listEndpoints, listExecutions, readObject } = require('./console-api') as typeof import('./console-api');
   try {
     switch (route) {
       case 'executions':

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { SAGEMAKER_NAME } from '../../functions/lib/deployment-input';
-import { INSTANCE_TYPES } from '../../functions/lib/instance-types';
+import { instanceTypes } from '../../functions/lib/instance-types';
 import { deploymentConfigShape } from './deployment-config';
 
 export { parseInput } from '../protocols/input-validation';
@@ -19,7 +19,9 @@ const tags = z.array(tag).max(50).optional();
 const snsTopicArn = z.string().max(2048).regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]*:[0-9]{12}:[a-zA-Z0-9_.-]+$/);
 const s3Uri = (max: number) => z.string().max(max).regex(/^(https|s3):\/\/([^/]+)\/?(.*)$/);
 const kmsKeyId = z.string().max(2048).regex(/^[a-zA-Z0-9:/_-]*$/);
-const instanceType = z.enum(INSTANCE_TYPES as [string, ...string[]]);
+// Lazy: the list comes from the SageMaker client package, loaded when the first config is checked, not at start-up.
+let instanceTypeEnum: z.ZodEnum<Record<string, string>> | undefined;
+const instanceType = z.lazy(() => (instanceTypeEnum ??= z.enum(instanceTypes() as [string, ...string[]])));
 const seconds = (min: number, max: number) => z.number().int().min(min).max(max);
 
 export const containerDefinition = z.looseObject({

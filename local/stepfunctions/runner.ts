@@ -7,6 +7,7 @@ import { libraryDefinition } from './callback-task';
 import { callbackLimits, laneState, scaledTiming } from './scaled-timing';
 import { InvocationJournal, laneContext, taskHandlers } from './task-invocations';
 import { CallbackTaskError, TaskTokens } from './task-tokens';
+import { isKnownValid, rememberValid } from './validated-definitions';
 
 export interface RunOutcome {
   status: 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -54,8 +55,6 @@ export interface WorkflowRunnerOptions {
   tokens?: TaskTokens;
 }
 
-const validDefinitions = new Set<string>();
-
 /** Runs executions of one state machine definition with aws-local-stepfunctions, emitting AWS history as it goes. */
 export class WorkflowRunner {
   private readonly machine: StateMachine;
@@ -65,9 +64,9 @@ export class WorkflowRunner {
     // That costs seconds (a schema compile per call), so a definition already found valid is not validated again.
     const text = options.definition.text;
     this.machine = new StateMachine(libraryDefinition(options.definition.document) as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: validDefinitions.has(text) },
+      validationOptions: { noValidate: isKnownValid(text) },
     });
-    validDefinitions.add(text);
+    rememberValid(text);
   }
 
   start(execution: ExecutionToRun, onEvent: (event: HistoryEvent) => void): RunningExecution {
