@@ -17,7 +17,7 @@ import { LocalIam } from './iam/local-iam';
 import { createIamService } from './iam/service';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
 import { installRoleCredentials } from './lambda/role-credentials';
-import { stepFunction } from './lambda/step-function';
+import { invokeWithValue, stepFunction } from './lambda/step-function';
 import { captureStepLogs, stepLogPath } from './lambda/step-logs';
 import { describeLocalConfig, loadLocalConfig, type LocalConfig } from './local-config';
 import { watchLocalConfig } from './local-config-watch';
@@ -183,7 +183,7 @@ async function startOn(
       log,
     }),
   });
-  const invokeFunction = (arn: string, event: unknown) => lambdaFunction(arn)(event);
+  const invokeFunction = (arn: string, event: unknown) => invokeWithValue(lambdaFunction(arn), event);
   const events = createEventBridgeService({ dataDir, region, invokeFunction, faults: dispatcher.faults, log });
   const sagemaker = createSageMakerService({
     dataDir,

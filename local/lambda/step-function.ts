@@ -9,8 +9,18 @@ import { runAsRole } from './role-credentials';
 /** Where the step handlers live: functions/<step>/handler.ts, exporting `handler`. */
 export const FUNCTIONS_DIR = join(__dirname, '..', '..', 'functions');
 
-/** A Lambda function as the local runner calls it: JSON in, JSON out, failures as LambdaFunctionError. */
-export type LocalFunction = (payload: unknown) => Promise<unknown>;
+/**
+ * A Lambda function as the local runner calls it, in the shape of Lambda's Invoke: the payload as JSON text in, the
+ * result as JSON text out, failures as LambdaFunctionError. Text both ways is the boundary a real function has (what
+ * it gets and returns never shares objects with the caller), and the caller already needs the text (the history
+ * records it), so a payload is serialized once.
+ */
+export type LocalFunction = (payloadJson: string) => Promise<string>;
+
+/** Calls a LocalFunction with a value and parses what it returns. */
+export async function invokeWithValue(fn: LocalFunction, payload: unknown): Promise<unknown> {
+  return JSON.parse(await fn(JSON.stringify(payload ?? null))) as unknown;
+}
 
 /** A Lambda handler as functions/<step>/handler.ts exports it. */
 export type StepHandler = (event: unknown, context: Context) => unknown;
@@ -48,7 +58,7 @@ export function stepOfFunction(functionArnOrName: string): string | undefined {
 
 /**
  * The step function behind a Task's Resource ARN, run in this process the way the Lambda Node.js runtime runs it:
- * the payload crosses a JSON boundary both ways, the handler gets a Lambda context, and a failure becomes the error
+ * the payload crosses a JSON boundary both ways (text in, text out), the handler gets a Lambda context, and a failure becomes the error
  * and cause Step Functions records. The module is loaded on first invocation, so a missing handler fails the Task
  * with `Runtime.ImportModuleError` as a broken deployment package does in AWS, instead of failing start-up.
  * With `roleSession`, the handler's AWS calls are signed with its role's credentials (local/lambda/role-credentials.ts).
@@ -61,7 +71,7 @@ export function stepFunction(
   const functionName = functionArn.split(':function:').pop()!;
   const step = stepOfFunction(functionArn);
   let handler: StepHandler | undefined;
-  return async (payload) => {
+  return async (payloadJson) => {
     try {
       if (step === undefined) {
         throw new LambdaFunctionError(
@@ -71,8 +81,9 @@ export function stepFunction(
       }
       handler ??= load(step, functionName);
       const run = handler;
-      const result = await runAsRole(roleSession?.(step), () => run(roundTrip(payload), lambdaContext(functionArn, functionName)));
-      return roundTrip(result ?? null);
+      const event = JSON.parse(payloadJson) as unknown;
+      const result = await runAsRole(roleSession?.(step), () => run(event, lambdaContext(functionArn, functionName)));
+      return JSON.stringify(result ?? null);
     } catch (error) {
       throw LambdaFunctionError.from(error);
     }
@@ -94,11 +105,6 @@ export function loadStepHandler(step: string, functionName: string, functionsDir
     throw new LambdaFunctionError('Runtime.HandlerNotFound', `handler.handler is undefined or not exported (${dir}/handler.ts)`);
   }
   return module.handler as StepHandler;
-}
-
-/** Lambda payloads are JSON: what a handler receives or returns never shares objects with the state machine. */
-function roundTrip(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null));
 }
 
 function lambdaContext(functionArn: string, functionName: string): Context {

@@ -1,4 +1,4 @@
-import type { LocalFunction } from '../lambda/step-function';
+import { invokeWithValue, type LocalFunction } from '../lambda/step-function';
 import type { JsonObject, JsonValue, StateInfo } from './definition';
 import { CallbackTaskError, type TaskTokens } from './task-tokens';
 
@@ -81,7 +81,7 @@ export async function runCallbackTask(state: StateInfo, parameters: unknown, ctx
   // A callback that comes before the function returned is kept: the Task then ends as soon as the function does.
   outcome.catch(() => undefined);
   try {
-    await ctx.functionFor(FunctionName)(Payload);
+    await invokeWithValue(ctx.functionFor(FunctionName), Payload);
   } catch (error) {
     ctx.tokens.end(token);
     stopTimers();

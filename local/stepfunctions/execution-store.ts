@@ -24,7 +24,8 @@ export type ExecutionRecord = z.infer<typeof executionRecordSchema>;
 
 /**
  * Executions and their histories on disk, so they outlive the process: one JSON record per execution (rewritten
- * atomically on every status change) and its history as JSON lines, appended as events happen.
+ * atomically on every status change) and its history as JSON lines, appended as events happen — the events of one
+ * step of the run (a state entered, its Lambda scheduled and started) in one write.
  * Layout: <dir>/<state machine name>/<execution name, URI-encoded>.json and .history.jsonl
  */
 export class ExecutionStore {
@@ -57,8 +58,10 @@ export class ExecutionStore {
     renameSync(`${path}.tmp`, path);
   }
 
-  appendHistory(record: ExecutionRecord, event: HistoryEvent): void {
-    appendFileSync(this.historyPath(record), `${JSON.stringify(event)}\n`);
+  /** The one way history reaches the disk: throws when it cannot be written, nothing is dropped quietly. */
+  appendHistory(record: ExecutionRecord, events: readonly HistoryEvent[]): void {
+    if (events.length === 0) return;
+    appendFileSync(this.historyPath(record), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
   }
 
   /** The history so far. A line cut short by a crash is the last one, and is dropped. */

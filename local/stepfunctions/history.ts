@@ -43,6 +43,8 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
  * Resource is a Lambda function ARN get AWS's LambdaFunctionScheduled/Started/Succeeded/Failed/TimedOut events, with
  * the payload the function really received and returned (from the invocation journal). Terminal execution events
  * (succeeded, failed, aborted, timed out) are the runner's to write, once the run has settled: see `terminal`.
+ * The events one library event becomes (StateEntered, LambdaFunctionScheduled, LambdaFunctionStarted, …) are
+ * emitted together, so the store writes them in one go.
  */
 export class HistoryTranslator {
   private nextId = 1;
@@ -50,15 +52,25 @@ export class HistoryTranslator {
   private readonly invocationOfLane = new Map<string, Invocation>();
   private readonly failedLanes = new Set<string>();
   private mapStartedId = 0;
+  /** The events of the library event being translated, emitted together once it is. */
+  private batch: HistoryEvent[] = [];
 
   constructor(
     private readonly states: Map<string, StateInfo>,
     private readonly journal: InvocationJournal,
-    private readonly emit: (event: HistoryEvent) => void,
+    private readonly emit: (events: HistoryEvent[]) => void,
     private readonly roleArn: string,
   ) {}
 
   translate(event: LibraryEvent): void {
+    try {
+      this.translateOne(event);
+    } finally {
+      this.emitBatch();
+    }
+  }
+
+  private translateOne(event: LibraryEvent): void {
     const lane = event.index === undefined ? TOP : String(event.index);
     const at = event.timestamp;
     switch (event.type) {
@@ -107,6 +119,14 @@ export class HistoryTranslator {
   terminal(type: 'ExecutionSucceeded' | 'ExecutionFailed' | 'ExecutionAborted' | 'ExecutionTimedOut', at: number, details: Record<string, unknown>): void {
     const key = `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails` as const;
     this.add(TOP, at, type, { [key]: details });
+    this.emitBatch();
+  }
+
+  private emitBatch(): void {
+    if (this.batch.length === 0) return;
+    const events = this.batch;
+    this.batch = [];
+    this.emit(events);
   }
 
   private stateEntered(lane: string, at: number, state: NonNullable<LibraryEvent['state']>): void {
@@ -215,7 +235,7 @@ export class HistoryTranslator {
     // everything else follows the event just before it.
     const previousEventId = lane === TOP ? id - 1 : (this.lastInLane.get(lane) ?? id - 1);
     this.lastInLane.set(lane, id);
-    this.emit({ id, previousEventId, timestamp, type, ...details } as HistoryEvent);
+    this.batch.push({ id, previousEventId, timestamp, type, ...details } as HistoryEvent);
     return id;
   }
 }

@@ -69,11 +69,11 @@ export class WorkflowRunner {
     rememberValid(text);
   }
 
-  start(execution: ExecutionToRun, onEvent: (event: HistoryEvent) => void): RunningExecution {
+  start(execution: ExecutionToRun, onEvents: (events: HistoryEvent[]) => void): RunningExecution {
     const { definition, functionFor, waitScale, roleArn } = this.options;
     const warn = this.options.warn ?? (() => undefined);
     const journal = new InvocationJournal();
-    const history = new HistoryTranslator(definition.states, journal, onEvent, roleArn);
+    const history = new HistoryTranslator(definition.states, journal, onEvents, roleArn);
     let stopRequest: StopEnding | undefined;
     const tokens = this.options.tokens ?? new TaskTokens();
     const callbacks = {

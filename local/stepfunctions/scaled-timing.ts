@@ -78,7 +78,7 @@ export function laneState(lane: Lane, states: Map<string, StateInfo>): unknown {
   if (lane.failed || lane.result === undefined) return undefined;
   const task = states.get(lane.stateName);
   const payloadIsState = task?.InputPath === undefined && task?.Parameters === undefined;
-  const base = payloadIsState ? structuredClone(lane.payload) : {};
+  const base = payloadIsState ? lane.payload : {};
   const resultPath = task?.ResultPath;
   let state: unknown;
   if (resultPath === null) state = base;
@@ -87,17 +87,19 @@ export function laneState(lane: Lane, states: Map<string, StateInfo>): unknown {
   return task?.OutputPath && task.OutputPath !== '$' ? query(task.OutputPath, state) : state;
 }
 
-/** `$.a.b` ← value, creating objects on the way (the reference paths ResultPath allows). */
+/**
+ * `$.a.b` ← value, creating objects on the way (the reference paths ResultPath allows). A copy of `base` along the
+ * path only: the lane's payload is shared with the call that received it, and is never changed.
+ */
 function setPath(base: unknown, path: string, value: unknown): unknown {
-  const root = (typeof base === 'object' && base !== null ? base : {}) as Record<string, unknown>;
   const keys = path.replace(/^\$\.?/, '').split('.');
-  let node = root;
-  for (const key of keys.slice(0, -1)) {
-    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1]] = value;
-  return root;
+  const set = (node: unknown, depth: number): Record<string, unknown> => {
+    const copy = { ...(typeof node === 'object' && node !== null ? (node as Record<string, unknown>) : {}) };
+    const key = keys[depth];
+    copy[key] = depth === keys.length - 1 ? value : set(copy[key], depth + 1);
+    return copy;
+  };
+  return set(base, 0);
 }
 
 function query(path: string | undefined, json: unknown): unknown {

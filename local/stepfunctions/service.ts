@@ -175,7 +175,7 @@ export class StepFunctionsService implements ServiceModule {
     this.store.save(record);
     const run = machine.runner.start(
       { executionArn, name, stateMachineArn: arn, input: parsedInput },
-      (event) => this.store.appendHistory(record, event),
+      (events) => this.store.appendHistory(record, events),
     );
     const execution: Execution = {
       record,
@@ -327,13 +327,15 @@ export class StepFunctionsService implements ServiceModule {
     const cause = interruptionCause('restarted', lastStateEntered(history));
     const stopDate = Date.now();
     Object.assign(record, { status: 'FAILED', error: INTERRUPTED_ERROR, cause, stopDate });
-    this.store.appendHistory(record, {
-      id: (last?.id ?? 0) + 1,
-      previousEventId: last?.id ?? 0,
-      timestamp: stopDate,
-      type: 'ExecutionFailed',
-      executionFailedEventDetails: { error: INTERRUPTED_ERROR, cause },
-    });
+    this.store.appendHistory(record, [
+      {
+        id: (last?.id ?? 0) + 1,
+        previousEventId: last?.id ?? 0,
+        timestamp: stopDate,
+        type: 'ExecutionFailed',
+        executionFailedEventDetails: { error: INTERRUPTED_ERROR, cause },
+      },
+    ]);
     this.store.save(record);
     this.warn(`${record.executionArn}: ${cause}`);
   }

@@ -29,10 +29,13 @@ export class InvocationJournal {
 
   /** The oldest unclaimed call of `stateName`; with `payload`, the oldest whose payload equals it. */
   claim(stateName: string, payload?: unknown): Invocation | undefined {
-    const text = payload === undefined ? undefined : JSON.stringify(payload);
-    let index = this.open.findIndex((i) => i.stateName === stateName && (text === undefined || i.inputText === text));
-    if (index < 0) index = this.open.findIndex((i) => i.stateName === stateName);
-    return index < 0 ? undefined : this.open.splice(index, 1)[0];
+    const candidates = this.open.filter((i) => i.stateName === stateName);
+    if (candidates.length === 0) return undefined;
+    // Only concurrent calls of one state (Map iterations) need telling apart by payload.
+    const text = payload === undefined || candidates.length === 1 ? undefined : JSON.stringify(payload);
+    const invocation = candidates.find((i) => i.inputText === text) ?? candidates[0];
+    this.open.splice(this.open.indexOf(invocation), 1);
+    return invocation;
   }
 }
 
@@ -79,15 +82,21 @@ export function taskHandlers(
     const callback = isCallbackResource(resource);
     if (callback && !callbacks) throw new Error(`${stateName}: callback Tasks need the execution's task tokens`);
     const fn = callback ? undefined : functionFor(resource);
-    const invoke = async (payload: unknown, stateInput: unknown) => {
+    /** The call's result, and its JSON text (a function returns text; a callback's output is a value). */
+    const invoke = async (payload: unknown, inputText: string, stateInput: unknown): Promise<{ result: unknown; outputText: string }> => {
       const fault = faults?.check({ service: 'lambda', operation: stateName, resource });
       if (fault && 'error' in fault && !fault.after) throw new LambdaFunctionError(fault.error.code, fault.error.message);
       if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-      const result = fn
-        ? await fn(payload)
-        : await runCallbackTask(state, payload, { ...callbacks!, limits: (s) => callbacks!.limits(s, stateInput) });
+      let outcome: { result: unknown; outputText: string };
+      if (fn) {
+        const outputText = await fn(inputText);
+        outcome = { result: JSON.parse(outputText) as unknown, outputText };
+      } else {
+        const result = await runCallbackTask(state, payload, { ...callbacks!, limits: (s) => callbacks!.limits(s, stateInput) });
+        outcome = { result, outputText: JSON.stringify(result ?? null) };
+      }
       if (fault && 'error' in fault) throw new LambdaFunctionError(fault.error.code, fault.error.message);
-      return result;
+      return outcome;
     };
     handlers[stateName] = (payload) => {
       const previous = laneContext.getStore();
@@ -103,10 +112,10 @@ export function taskHandlers(
       laneContext.enterWith(lane);
       const invocation: Invocation = { stateName, inputText: JSON.stringify(payload ?? null), startedAt: Date.now() };
       journal.record(invocation);
-      return invoke(payload, stateInput).then(
-        (result) => {
+      return invoke(payload, invocation.inputText, stateInput).then(
+        ({ result, outputText }) => {
           lane.result = result;
-          invocation.outputText = JSON.stringify(result ?? null);
+          invocation.outputText = outputText;
           invocation.finishedAt = Date.now();
           return result;
         },

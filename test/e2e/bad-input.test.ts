@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { functionArn } from '../../local/pipeline-resources';
-import { LambdaFunctionError, stepFunction } from '../../local/lambda/step-function';
+import { invokeWithValue, LambdaFunctionError, stepFunction } from '../../local/lambda/step-function';
 import { startTestAws, type TestAws } from '../helpers/embedded';
 import { expectNoSageMakerResources } from '../helpers/scenario';
 import {
@@ -54,7 +54,7 @@ async function failureOf(input: unknown): Promise<LambdaFunctionError | undefine
     execution: { id: `${t.aws.names.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, name, startTime: new Date().toISOString() },
   };
   try {
-    await validateInput(event);
+    await invokeWithValue(validateInput, event);
     return undefined;
   } catch (error) {
     if (error instanceof LambdaFunctionError) return error;

@@ -10,7 +10,7 @@ function runnerFor(document: Record<string, unknown>): WorkflowRunner {
   const text = JSON.stringify(document);
   return new WorkflowRunner({
     definition: { text, document: document as never, states: new Map() },
-    functionFor: () => async () => ({}),
+    functionFor: () => async () => '{}',
     waitScale: 1,
     roleArn: resources.stateMachineRoleArn,
   });
@@ -19,7 +19,7 @@ function runnerFor(document: Record<string, unknown>): WorkflowRunner {
 describe('definitions validated once, remembered by content', () => {
   it('remembers the pipeline definition once the library accepted it', () => {
     const definition = loadPipelineDefinition(REGION);
-    new WorkflowRunner({ definition, functionFor: () => async () => ({}), waitScale: 1, roleArn: resources.stateMachineRoleArn });
+    new WorkflowRunner({ definition, functionFor: () => async () => '{}', waitScale: 1, roleArn: resources.stateMachineRoleArn });
     expect(isKnownValid(definition.text)).toBe(true);
   });
 
