@@ -22,7 +22,7 @@ export interface RoundTripOptions {
  * same runtime and the same SDK clients: async = upload the input (PutObject), InvokeEndpointAsync, the success
  * notification (SNS, on the user's own topic), read the output back (GetObject); real time = InvokeEndpoint. The echo
  * container on 2 × 4, CONCURRENCY requests in flight either way; one untimed warm-up round of each, then rounds of
- * both; the ratio is the median of per-round throughput ratios, the overhead the median of per-round latency
+ * both, in alternating order; the ratio is the median of per-round throughput ratios, the overhead the median of per-round latency
  * differences (p50 async − p50 real time).
  */
 export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<MeasurementResult> {
@@ -40,8 +40,11 @@ export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<
     const realtimeLatency: number[] = [];
     try {
       for (let round = 0; round <= options.rounds; round++) {
-        const realtime = await inFlight(options.requests, CONCURRENCY, () => invokeRealtime(bench));
-        const asynchronous = await inFlight(options.requests, CONCURRENCY, (i) => invokeAsync(bench, notifications, `r${round}-${i}`));
+        const runRealtime = () => inFlight(options.requests, CONCURRENCY, () => invokeRealtime(bench));
+        const runAsync = () => inFlight(options.requests, CONCURRENCY, (i) => invokeAsync(bench, notifications, `r${round}-${i}`));
+        // Which side goes first alternates, so a load that grows or fades through a round favours neither.
+        const [realtime, asynchronous] =
+          round % 2 === 0 ? [await runRealtime(), await runAsync()] : await runAsync().then(async (a) => [await runRealtime(), a] as const);
         if (round === 0) continue;
         realtimeRps.push(realtime.rps);
         asyncRps.push(asynchronous.rps);

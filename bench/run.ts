@@ -16,7 +16,7 @@ const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
   'cloud-cost': async () => (await import('./cloud-cost')).measureCloudCost({ waitScale: 0.02, log }),
   'orchestration-overhead': async () =>
     (await import('./orchestration-overhead')).measureOrchestrationOverhead({ runs: 5, waitScale: 0.001, log }),
-  'async-roundtrip': async () => (await import('./async-roundtrip')).measureAsyncRoundTrip({ requests: 200, rounds: 3, log }),
+  'async-roundtrip': async () => (await import('./async-roundtrip')).measureAsyncRoundTrip({ requests: 200, rounds: 5, log }),
   'local-cli': async () => (await import('./local-cli')).measureLocalCli({ runs: 3, log }),
   'lambda-cold-start': async () => (await import('./cold-start')).measureColdStart({ runs: 5, log }),
   'async-throughput': async () => (await import('./async-throughput')).measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
