@@ -146,6 +146,7 @@ async function startOn(
     lookups: {
       sageMakerTags: (arn) => sagemaker.tagsOf(arn),
       topicKey: (arn): string | undefined => iam.stack?.topicKeys.get(arn),
+      scalableTargetArn: (target) => applicationAutoScaling.scalableTargetArn(target),
     },
     log,
   });

@@ -33,6 +33,8 @@ export interface ApplicationAutoScalingOptions {
 export interface ApplicationAutoScalingService extends ServiceModule {
   /** Resolves when every scaling activity in progress has ended. */
   settled(): Promise<void>;
+  /** The ARN of a registered scalable target (IAM authorizes calls on it), undefined when it is not registered. */
+  scalableTargetArn(target: TargetId): string | undefined;
 }
 
 type TargetId = { ServiceNamespace: string; ResourceId: string; ScalableDimension: string };
@@ -319,6 +321,7 @@ export function createApplicationAutoScalingService(options: ApplicationAutoScal
   });
 
   return Object.assign(module, {
+    scalableTargetArn: (target: TargetId) => store.targets.get(targetKey(target))?.ScalableTargetARN,
     settled: async () => {
       while (activitiesInFlight.size > 0) await Promise.allSettled([...activitiesInFlight]);
     },

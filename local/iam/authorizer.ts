@@ -1,7 +1,10 @@
 import type { Simulation } from '@cloud-copilot/iam-simulate';
 import { AwsError } from '../aws-error';
 import { LOCAL_ACCOUNT_ID, type RequestContext } from '../service';
+import { applicationAutoScalingAuthorization } from './actions/application-autoscaling';
 import type { AuthorizationCheck, AuthorizationLookups, CallAuthorization } from './actions/check';
+import { cloudWatchAuthorization } from './actions/cloudwatch';
+import { eventBridgeAuthorization } from './actions/eventbridge';
 import { iamAuthorization, snsAuthorization, stepFunctionsAuthorization, stsAuthorization } from './actions/query-services';
 import { s3Authorization } from './actions/s3';
 import { sageMakerAuthorization, sageMakerRuntimeAuthorization } from './actions/sagemaker';
@@ -17,6 +20,9 @@ const AUTHORIZATIONS: Record<string, CallAuthorization> = {
   sns: snsAuthorization,
   sts: stsAuthorization,
   iam: iamAuthorization,
+  cloudwatch: cloudWatchAuthorization,
+  'application-autoscaling': applicationAutoScalingAuthorization,
+  events: eventBridgeAuthorization,
 };
 
 type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
@@ -145,6 +151,7 @@ export function accessDenied(service: string, denial: Denial): AwsError {
     case 's3':
     case 'sts':
     case 'iam':
+    case 'cloudwatch':
       return new AwsError('AccessDenied', message, 403);
     case 'sns':
       return denial.check.action.startsWith('kms:') ? new AwsError('KMSAccessDenied', message, 400) : new AwsError('AuthorizationError', message, 403);

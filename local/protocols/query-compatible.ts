@@ -66,6 +66,7 @@ export function queryCompatibleService(options: QueryCompatibleServiceOptions): 
         }
         const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
         if (!operation) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+        await ctx.authorize?.(action, input);
         const output = (await operation(input, ctx)) ?? {};
         send(res, ctx, wire, 200, action, output);
       } catch (error) {

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { AwsError } from '../aws-error';
 import { checksumHeader } from '../protocols/checksums';
 import { readXmlBody, requestIdHeaders, sendEmpty, sendXml } from '../protocols/rest-xml';
 import type { XmlElement } from '../protocols/xml';
@@ -110,7 +111,8 @@ export const deleteObject: S3Operation = async ({ req, res, ctx, bucket, key, st
 };
 
 /** DeleteObjects: up to 1,000 keys from a `<Delete>` document whose Content-MD5 or checksum must match. */
-export const deleteObjects: S3Operation = async ({ req, res, ctx, bucket, store }) => {
+export const deleteObjects: S3Operation = async (call) => {
+  const { req, res, ctx, bucket, store } = call;
   store.bucket(bucket);
   const verifier = new BodyVerifier(req.headers);
   const hasDigest = Object.keys(req.headers).some((name) => name === 'content-md5' || name.startsWith('x-amz-checksum-'));
@@ -123,14 +125,20 @@ export const deleteObjects: S3Operation = async ({ req, res, ctx, bucket, store 
   if (typeof document !== 'object' || document === null || !Array.isArray(objects) || objects.length === 0 || objects.length > 1000) {
     throw s3Errors.malformedXml();
   }
-  const keys = objects.map((o) => (typeof o === 'object' && o !== null ? (o as { Key?: unknown }).Key : undefined));
-  if (keys.some((k) => typeof k !== 'string')) throw s3Errors.malformedXml();
+  const entries = objects.map((o) => (typeof o === 'object' && o !== null ? (o as { Key?: unknown; VersionId?: unknown }) : {}));
+  if (entries.some((e) => typeof e.Key !== 'string')) throw s3Errors.malformedXml();
   const quiet = String(document.Quiet ?? '').trim() === 'true';
   const deleted: XmlElement[] = [];
   const errors: XmlElement[] = [];
-  for (const key of keys as string[]) {
+  for (const entry of entries) {
+    const key = entry.Key as string;
     try {
       assertKey(key);
+      if (!(await mayDelete(call, key, entry.VersionId))) {
+        // S3 answers a key the caller may not delete in the result, with this wording; the request still succeeds.
+        errors.push({ Key: key, Code: 'AccessDenied', Message: 'Access Denied' });
+        continue;
+      }
       await store.delete(bucket, key);
       if (!quiet) deleted.push({ Key: key });
     } catch (error) {
@@ -140,6 +148,21 @@ export const deleteObjects: S3Operation = async ({ req, res, ctx, bucket, store 
   }
   sendXml(res, ctx, 'DeleteResult', { Deleted: deleted, Error: errors });
 };
+
+/**
+ * DeleteObjects is no action of its own: S3 authorizes s3:DeleteObject (s3:DeleteObjectVersion with a version id)
+ * on each key of the body, as if each were deleted alone.
+ */
+async function mayDelete(call: S3Call, key: string, versionId: unknown): Promise<boolean> {
+  const query = new URLSearchParams(typeof versionId === 'string' ? { versionId } : {});
+  try {
+    await call.ctx.authorize?.('deleteObject', { bucket: call.bucket, key, query, headers: {}, objectExists: true });
+    return true;
+  } catch (error) {
+    if (error instanceof AwsError && error.code === 'AccessDenied') return false;
+    throw error;
+  }
+}
 
 /** CopyObject: server-side, streamed from the source's file to a new one; metadata copied or replaced. */
 export const copyObject: S3Operation = async (call) => {

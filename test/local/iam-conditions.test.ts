@@ -1,3 +1,6 @@
+import { applicationAutoScalingAuthorization } from '../../local/iam/actions/application-autoscaling';
+import { cloudWatchAuthorization } from '../../local/iam/actions/cloudwatch';
+import { eventBridgeAuthorization } from '../../local/iam/actions/eventbridge';
 import { s3Authorization } from '../../local/iam/actions/s3';
 import { sageMakerAuthorization } from '../../local/iam/actions/sagemaker';
 import { snsAuthorization, stepFunctionsAuthorization } from '../../local/iam/actions/query-services';
@@ -19,7 +22,12 @@ const names = pipelineResources('us-east-1');
 const stack = loadStackIam(synthesizedTemplate(), names, pipelineFunctionEnvironment(names));
 const sessions = new SessionRegistry();
 const tags = new Map<string, Array<{ Key: string; Value: string }>>();
-const lookups: AuthorizationLookups = { sageMakerTags: (arn) => tags.get(arn), topicKey: (arn) => stack.topicKeys.get(arn) };
+const scalableTargets = new Map<string, string>();
+const lookups: AuthorizationLookups = {
+  sageMakerTags: (arn) => tags.get(arn),
+  topicKey: (arn) => stack.topicKeys.get(arn),
+  scalableTargetArn: (t) => scalableTargets.get(`${t.ServiceNamespace}/${t.ResourceId}/${t.ScalableDimension}`),
+};
 const enforcement = new IamEnforcement({ stack, sessions, lookups, log: () => undefined });
 const ctx = { region: 'us-east-1', accountId: '000000000000', requestId: 'r', url: new URL('http://127.0.0.1/') } as RequestContext;
 const PIPELINE_TAG = { Key: 'aep:pipeline', Value: names.pipelineId };
@@ -131,4 +139,68 @@ test('s3:prefix: a listing carries its prefix, so a policy scoped by s3:prefix i
 test('states:SendTaskSuccess is not evaluated: the reference says wildcard-only, AWS scopes it to the state machine', () => {
   expect(stepFunctionsAuthorization('SendTaskSuccess', { taskToken: 'AQ…', output: '{}' }, ctx, lookups)).toEqual([]);
   expect(stepFunctionsAuthorization('DescribeExecution', { executionArn: 'arn:x' }, ctx, lookups)).toEqual([{ action: 'states:DescribeExecution', resource: 'arn:x' }]);
+});
+
+test('application-autoscaling:service-namespace / scalable-dimension: Finalize registers SageMaker variants\' instance counts only', async () => {
+  const register = (ServiceNamespace: string, ScalableDimension: string, ResourceId: string) =>
+    applicationAutoScalingAuthorization('RegisterScalableTarget', { ServiceNamespace, ScalableDimension, ResourceId, MinCapacity: 0, MaxCapacity: 2 }, ctx, lookups)[0];
+  const variant = register('sagemaker', 'sagemaker:variant:DesiredInstanceCount', 'endpoint/e/variant/AllTraffic');
+  expect(variant).toEqual({
+    action: 'application-autoscaling:RegisterScalableTarget',
+    resource: '*',
+    context: { 'application-autoscaling:service-namespace': 'sagemaker', 'application-autoscaling:scalable-dimension': 'sagemaker:variant:DesiredInstanceCount' },
+  });
+  const ecs = register('ecs', 'ecs:service:DesiredCount', 'service/default/web');
+  const inferenceComponent = register('sagemaker', 'sagemaker:inference-component:DesiredCopyCount', 'inference-component/ic');
+  expect(await decide('finalize', [variant, ecs, inferenceComponent])).toEqual([
+    'allowed',
+    noPolicy('application-autoscaling:RegisterScalableTarget'),
+    noPolicy('application-autoscaling:RegisterScalableTarget'),
+  ]);
+  expect(await decide('deploy-endpoint', [variant])).toEqual([noPolicy('application-autoscaling:RegisterScalableTarget')]);
+});
+
+test('a registered scalable target is authorized on its ARN; Describe* on *', () => {
+  const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/e/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' };
+  scalableTargets.set(`${target.ServiceNamespace}/${target.ResourceId}/${target.ScalableDimension}`, 'arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/0123abcd');
+  expect(applicationAutoScalingAuthorization('PutScalingPolicy', { ...target, PolicyName: 'p' }, ctx, lookups)[0].resource).toBe(
+    'arn:aws:application-autoscaling:us-east-1:000000000000:scalable-target/0123abcd',
+  );
+  expect(applicationAutoScalingAuthorization('DescribeScalableTargets', { ServiceNamespace: 'sagemaker' }, ctx, lookups)).toEqual([
+    { action: 'application-autoscaling:DescribeScalableTargets', resource: '*' },
+  ]);
+});
+
+test("cloudwatch alarm ARNs: PromoteEndpoint puts <endpoint>-aep-* alarms, Finalize <endpoint>-scale-out-from-zero, nothing else", async () => {
+  const put = (AlarmName: string, AlarmActions?: string[]) => cloudWatchAuthorization('PutMetricAlarm', { AlarmName, AlarmActions }, ctx, lookups)[0];
+  const release = put('e-aep-invocation-failures');
+  expect(release.resource).toBe('arn:aws:cloudwatch:us-east-1:000000000000:alarm:e-aep-invocation-failures');
+  const fromZero = put('e-scale-out-from-zero', ['arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:x']);
+  expect(fromZero.context).toEqual({ 'cloudwatch:AlarmActions': ['arn:aws:autoscaling:us-east-1:000000000000:scalingPolicy:x'] });
+  const other = put('billing');
+  expect(await decide('promote-endpoint', [release, fromZero, other])).toEqual(['allowed', noPolicy('cloudwatch:PutMetricAlarm'), noPolicy('cloudwatch:PutMetricAlarm')]);
+  expect(await decide('finalize', [release, fromZero, other])).toEqual([noPolicy('cloudwatch:PutMetricAlarm'), 'allowed', noPolicy('cloudwatch:PutMetricAlarm')]);
+  expect(cloudWatchAuthorization('DeleteAlarms', { AlarmNames: ['a', 'b'] }, ctx, lookups).map((c) => c.resource)).toEqual([
+    'arn:aws:cloudwatch:us-east-1:000000000000:alarm:a',
+    'arn:aws:cloudwatch:us-east-1:000000000000:alarm:b',
+  ]);
+  expect(cloudWatchAuthorization('PutMetricData', { Namespace: 'AWS/SageMaker' }, ctx, lookups)).toEqual([
+    { action: 'cloudwatch:PutMetricData', resource: '*', context: { 'cloudwatch:namespace': 'AWS/SageMaker' } },
+  ]);
+});
+
+test('EventBridge: rules by ARN with the pattern\'s source and detail-type; PutEvents per entry on the bus', async () => {
+  const [putRule] = eventBridgeAuthorization('PutRule', { Name: 'r', EventPattern: JSON.stringify({ source: ['aws.sagemaker'], 'detail-type': ['SageMaker Endpoint State Change'] }) }, ctx, lookups);
+  expect(putRule).toEqual({
+    action: 'events:PutRule',
+    resource: 'arn:aws:events:us-east-1:000000000000:rule/r',
+    context: { 'events:source': ['aws.sagemaker'], 'events:detail-type': ['SageMaker Endpoint State Change'] },
+  });
+  const putEvents = eventBridgeAuthorization('PutEvents', { Entries: [{ Source: 'a', DetailType: 'x' }, { Source: 'b', DetailType: 'y', EventBusName: 'default' }] }, ctx, lookups);
+  expect(putEvents.map((c) => [c.resource, c.context])).toEqual([
+    ['arn:aws:events:us-east-1:000000000000:event-bus/default', { 'events:source': 'a', 'events:detail-type': 'x' }],
+    ['arn:aws:events:us-east-1:000000000000:event-bus/default', { 'events:source': 'b', 'events:detail-type': 'y' }],
+  ]);
+  // No step role may change rules: the stack wires them, the pipeline never calls EventBridge.
+  expect(await decide('await-event', [putRule])).toEqual([noPolicy('events:PutRule')]);
 });

@@ -16,6 +16,8 @@ export interface AuthorizationLookups {
   sageMakerTags(arn: string): ReadonlyArray<{ Key: string; Value: string }> | undefined;
   /** The ARN of the KMS key that encrypts a topic, if any. */
   topicKey(topicArn: string): string | undefined;
+  /** The ARN of a registered scalable target, or undefined when it is not registered (yet). */
+  scalableTargetArn(target: { ServiceNamespace: string; ResourceId: string; ScalableDimension: string }): string | undefined;
 }
 
 /**

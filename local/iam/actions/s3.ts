@@ -15,7 +15,7 @@ export interface S3AuthorizationInput extends Record<string, unknown> {
  * operation names: object actions on `arn:aws:s3:::bucket/key`, bucket actions on `arn:aws:s3:::bucket` with
  * s3:prefix / s3:delimiter / s3:max-keys for listings, CopyObject and UploadPartCopy also read their source.
  * GET/HEAD of a key that does not exist is also checked for s3:ListBucket: without it S3 answers 403, not 404.
- * Operations missing here (DeleteObjects, whose keys are in the body) are not evaluated.
+ * DeleteObjects has no action of its own: its operation authorizes s3:DeleteObject per key of the body (mayDelete).
  */
 export const s3Authorization: CallAuthorization = (operation, raw) => {
   const input = raw as S3AuthorizationInput;
