@@ -36,6 +36,8 @@ export interface TestAwsOptions {
   iamTemplate?: string | false;
   /** Images besides aep.local.json's (image URI → command, relative paths from the repository root). */
   images?: Record<string, { command: string[] }>;
+  /** Extraction caps of a model.tar.gz (aep.local.json's hosting.maxModelBytes / maxModelEntries); default AWS-sized. */
+  modelCaps?: { maxModelBytes?: number; maxModelEntries?: number };
 }
 
 /**
@@ -48,7 +50,11 @@ export async function startTestAws(options: TestAwsOptions = {}): Promise<TestAw
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aep-e2e-'));
   const file = JSON.parse(readFileSync(join(REPO_ROOT, 'aep.local.json'), 'utf8')) as { images?: unknown; frameworks?: unknown };
   const config = parseLocalConfig(
-    { images: { ...(file.images as object), ...options.images }, frameworks: file.frameworks, hosting: { healthCheckTimeoutSeconds: options.healthCheckTimeoutSeconds ?? 15, stopGraceSeconds: 2 } },
+    {
+      images: { ...(file.images as object), ...options.images },
+      frameworks: file.frameworks,
+      hosting: { healthCheckTimeoutSeconds: options.healthCheckTimeoutSeconds ?? 15, stopGraceSeconds: 2, ...options.modelCaps },
+    },
     REPO_ROOT,
     'test config',
   );

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGzip } from 'node:zlib';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import * as tar from 'tar';
 import { LocalAwsClients } from '../../local/hosting/local-aws-clients';
 import { extractSafely, ModelArtifacts } from '../../local/hosting/model-artifacts';
 import { createS3Service, type S3Service } from '../../local/s3/service';
+import { peakRssGrowth, writeGzipBomb } from '../helpers/gzip-bomb';
 import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
 
 /** A model.tar.gz is the uploader's data: a gzip bomb must not take the server's memory, nor a stale copy be served. */
@@ -17,45 +17,19 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const MiB = 1024 * 1024;
 
-/** A tar.gz holding one file of `size` zero bytes: ~1000:1, written without ever holding it inflated. */
-async function gzipBomb(file: string, size: number): Promise<void> {
-  const gzip = createGzip({ level: 9 });
-  const chunks: Buffer[] = [];
-  gzip.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => gzip.on('end', resolve));
-  const header = new tar.Header({ path: 'weights.bin', size, type: 'File', mode: 0o644, mtime: new Date(0) });
-  const block = Buffer.alloc(512);
-  header.encode(block, 0);
-  gzip.write(block);
-  const zeros = Buffer.alloc(MiB);
-  for (let written = 0; written < size; written += MiB) {
-    if (!gzip.write(zeros)) await new Promise((resolve) => gzip.once('drain', resolve));
-  }
-  gzip.end(Buffer.alloc(1024));
-  await done;
-  writeFileSync(file, Buffer.concat(chunks));
-}
-
 describe('extractSafely on a gzip bomb', () => {
   it('stops at the byte cap with bounded memory, naming the cap', async () => {
     const bomb = join(dir, 'bomb.tar.gz');
-    await gzipBomb(bomb, 512 * MiB);
+    writeGzipBomb(bomb, 512 * MiB);
     expect(readFileSync(bomb).length).toBeLessThan(2 * MiB);
     mkdirSync(join(dir, 'out'));
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 2);
-    try {
-      await expect(extractSafely(bomb, join(dir, 'out'), 's3://m/bomb.tar.gz', { maxBytes: 16 * MiB, maxEntries: 100 })).rejects.toThrow(
+    const growth = await peakRssGrowth(() =>
+      expect(extractSafely(bomb, join(dir, 'out'), 's3://m/bomb.tar.gz', { maxBytes: 16 * MiB, maxEntries: 100 })).rejects.toThrow(
         /s3:\/\/m\/bomb\.tar\.gz expands beyond the extraction cap: more than 16 MiB \(hosting\.maxModelBytes\)/,
-      );
-    } finally {
-      clearInterval(sampler);
-    }
-    peak = Math.max(peak, process.memoryUsage().rss);
+      ),
+    );
     // tar's own file mode inflates a 16 MiB read at once: this archive would take 512 MiB
-    expect((peak - before) / MiB).toBeLessThan(128);
+    expect(growth / MiB).toBeLessThan(128);
   });
 
   it('stops at the entry cap', async () => {
