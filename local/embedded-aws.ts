@@ -186,6 +186,7 @@ async function startOn(
   });
   const invokeFunction = (arn: string, event: unknown) => invokeWithValue(lambdaFunction(arn), event);
   const events = createEventBridgeService({ dataDir, region, invokeFunction, faults: dispatcher.faults, log });
+  const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
   const sagemaker = createSageMakerService({
     dataDir,
     endpointUrl: () => dispatcher.url,
@@ -195,9 +196,10 @@ async function startOn(
     containerAwsEnvironment: (roleArn) => iam.containerEnvironment(dispatcher.url, region, roleArn),
     faults: dispatcher.faults,
     log,
+    cloudwatch,
+    waitScale,
   });
   const iamService = createIamService({ dataDir, builtInRoles: () => iam.builtInRoles() });
-  const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
   const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log } });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, sns, faults: dispatcher.faults, cloudwatch, waitScale });
   cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));

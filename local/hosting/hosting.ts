@@ -6,6 +6,7 @@ import { HostingError } from './errors';
 import { resolveImage } from './image-resolution';
 import type { LocalAwsClients } from './local-aws-clients';
 import { ModelArtifacts } from './model-artifacts';
+import { TrafficSplit } from './traffic-split';
 
 /** Starts of one instance when its port is taken under it (see waitHealthy). */
 export const PORT_ATTEMPTS = 3;
@@ -29,9 +30,10 @@ export interface DeploymentSpec {
   variants: VariantSpec[];
 }
 
-/** A running instance of an endpoint: the process and the variant it serves. */
+/** A running instance of an endpoint: the process, the variant it serves and the endpoint config it came from. */
 export interface Instance {
   variantName: string;
+  endpointConfigName: string;
   process: ContainerProcess;
 }
 
@@ -43,7 +45,8 @@ interface HostedInstance extends Instance {
   healthySince: number;
 }
 
-interface Fleet {
+/** The instances one endpoint config runs on (a blue/green update runs two fleets side by side for a while). */
+export interface Fleet {
   endpointConfigName: string;
   instances: HostedInstance[];
   nextIndex: number;
@@ -69,9 +72,13 @@ export interface HostingOptions {
  * once every instance is healthy (blue/green, as SageMaker updates endpoints); a failed deployment leaves the
  * current fleet serving untouched. An instance whose process dies is replaced, as SageMaker replaces a failed
  * instance: started again with backoff and health-checked by /ping before it serves, within a bound of restarts.
+ * An update with traffic shifting stages the new fleet next to the old one and moves a share of the requests to it
+ * step by step (`startFleet`, `stage`, `shiftTraffic`, then `promoteStaged` or `discardStaged`).
  */
 export class Hosting {
   private readonly fleets = new Map<string, Fleet>();
+  /** The new fleet of a blue/green update while traffic shifts to it, and how requests are split. */
+  private readonly incoming = new Map<string, { fleet: Fleet; split: TrafficSplit }>();
   private readonly starting = new Set<ContainerProcess>();
   private readonly artifacts: ModelArtifacts;
   private closed = false;
@@ -88,6 +95,15 @@ export class Hosting {
 
   /** Starts the spec's fleet, waits for every /ping, swaps it in and stops the previous one. Throws HostingError. */
   async deploy(spec: DeploymentSpec): Promise<void> {
+    const fleet = await this.startFleet(spec);
+    const previous = this.fleets.get(spec.endpointName);
+    this.fleets.set(spec.endpointName, fleet);
+    for (const instance of fleet.instances) this.supervise(spec.endpointName, fleet, instance, Date.now());
+    if (previous) await this.retire(previous);
+  }
+
+  /** Starts the spec's fleet and waits for every /ping, without sending it any traffic. Throws HostingError. */
+  async startFleet(spec: DeploymentSpec): Promise<Fleet> {
     const started: HostedInstance[] = [];
     try {
       for (const variant of spec.variants) {
@@ -100,7 +116,7 @@ export class Hosting {
           };
           const proc = await ContainerProcess.start(instanceLaunch);
           this.starting.add(proc);
-          started.push(hosted(variant.variantName, proc, instanceLaunch));
+          started.push(hosted(variant.variantName, spec.endpointConfigName, proc, instanceLaunch));
         }
       }
       const timeoutMs = this.options.config.hosting.healthCheckTimeoutSeconds * 1000;
@@ -112,11 +128,61 @@ export class Hosting {
     } finally {
       for (const instance of started) this.starting.delete(instance.process);
     }
-    const previous = this.fleets.get(spec.endpointName);
-    const fleet: Fleet = { endpointConfigName: spec.endpointConfigName, instances: started, nextIndex: 0 };
-    this.fleets.set(spec.endpointName, fleet);
-    for (const instance of started) this.supervise(spec.endpointName, fleet, instance, Date.now());
+    return { endpointConfigName: spec.endpointConfigName, instances: started, nextIndex: 0 };
+  }
+
+  /** A started fleet stands next to the serving one, taking no traffic until `shiftTraffic`. */
+  async stage(endpointName: string, fleet: Fleet): Promise<void> {
+    if (this.closed) {
+      await this.retire(fleet);
+      throw new HostingError('The embedded AWS is shutting down.');
+    }
+    this.incoming.set(endpointName, { fleet, split: new TrafficSplit() });
+    for (const instance of fleet.instances) this.supervise(endpointName, fleet, instance, Date.now());
+  }
+
+  /** The share (0..1) of new requests the staged fleet receives. */
+  shiftTraffic(endpointName: string, share: number): void {
+    this.incoming.get(endpointName)?.split.setShare(share);
+  }
+
+  /** The staged fleet becomes the serving one; the old fleet drains and stops. */
+  async promoteStaged(endpointName: string): Promise<void> {
+    const staged = this.incoming.get(endpointName);
+    if (!staged) return;
+    const previous = this.fleets.get(endpointName);
+    this.fleets.set(endpointName, staged.fleet);
+    this.incoming.delete(endpointName);
     if (previous) await this.retire(previous);
+  }
+
+  /** The staged fleet takes no more requests, drains and stops (a rolled-back update); the old fleet serves alone. */
+  async discardStaged(endpointName: string): Promise<void> {
+    const staged = this.incoming.get(endpointName);
+    if (!staged) return;
+    this.incoming.delete(endpointName);
+    await this.retire(staged.fleet);
+  }
+
+  /** The instances of the staged fleet (empty when no update is shifting traffic). */
+  stagedInstances(endpointName: string): readonly Instance[] {
+    return this.incoming.get(endpointName)?.fleet.instances ?? [];
+  }
+
+  /** The live instances of the fleet the next request goes to, by the traffic split; `routed` counts it once sent. */
+  route(endpointName: string): readonly Instance[] {
+    return this.routedFleet(endpointName)?.instances.filter((i) => i.process.running) ?? [];
+  }
+
+  /** A request was sent to this instance: the traffic split counts it for its fleet. */
+  routed(endpointName: string, instance: Instance): void {
+    const staged = this.incoming.get(endpointName);
+    staged?.split.record((staged.fleet.instances as Instance[]).includes(instance) ? 'new' : 'old');
+  }
+
+  private routedFleet(endpointName: string): Fleet | undefined {
+    const staged = this.incoming.get(endpointName);
+    return staged?.split.peek() === 'new' ? staged.fleet : this.fleets.get(endpointName);
   }
 
   /**
@@ -165,7 +231,7 @@ export class Hosting {
       const starts = await Promise.allSettled(
         Array.from({ length: variant.instanceCount - mine.length }, async (_, i) => {
           const instanceLaunch = { ...launch, logFile: join(this.options.dataDir, 'hosting', 'logs', spec.endpointName, `${variant.variantName}-${spec.endpointConfigName}-${mine.length + i + 1}.log`) };
-          const instance = hosted(variant.variantName, await ContainerProcess.start(instanceLaunch), instanceLaunch);
+          const instance = hosted(variant.variantName, spec.endpointConfigName, await ContainerProcess.start(instanceLaunch), instanceLaunch);
           this.starting.add(instance.process);
           added.push(instance);
           await this.waitHealthy(instance, instanceLaunch, timeoutMs);
@@ -207,7 +273,7 @@ export class Hosting {
       const backoffMs = Math.min(restartBackoffSeconds * 1000 * 2 ** (instance.restarts - 1), MAX_BACKOFF_MS);
       await new Promise((resolve) => setTimeout(resolve, backoffMs).unref());
       if (!this.serves(endpointName, fleet, instance)) return;
-      const attempt: Instance = { variantName: instance.variantName, process: await ContainerProcess.start(instance.launch) };
+      const attempt: Instance = { variantName: instance.variantName, endpointConfigName: instance.endpointConfigName, process: await ContainerProcess.start(instance.launch) };
       this.starting.add(attempt.process);
       try {
         await this.waitHealthy(attempt, instance.launch, healthCheckTimeoutSeconds * 1000);
@@ -236,7 +302,8 @@ export class Hosting {
   }
 
   private serves(endpointName: string, fleet: Fleet, instance: HostedInstance): boolean {
-    return !this.closed && this.fleets.get(endpointName) === fleet && fleet.instances.includes(instance);
+    const hostedHere = this.fleets.get(endpointName) === fleet || this.incoming.get(endpointName)?.fleet === fleet;
+    return !this.closed && hostedHere && fleet.instances.includes(instance);
   }
 
   /** A line in the instance's container log (the endpoint's log stream) and in the embedded AWS's log. */
@@ -255,25 +322,29 @@ export class Hosting {
     return this.fleets.get(endpointName)?.instances ?? [];
   }
 
-  /** Round-robin over the live instances, for real-time invocations. */
+  /** For real-time invocations: the fleet by the traffic split, round-robin over its live instances. */
   nextInstance(endpointName: string): Instance | undefined {
-    const fleet = this.fleets.get(endpointName);
+    const fleet = this.routedFleet(endpointName);
     const live = fleet?.instances.filter((i) => i.process.running) ?? [];
     if (!fleet || live.length === 0) return undefined;
-    return live[fleet.nextIndex++ % live.length];
+    const instance = live[fleet.nextIndex++ % live.length];
+    this.routed(endpointName, instance);
+    return instance;
   }
 
   async stop(endpointName: string): Promise<void> {
-    const fleet = this.fleets.get(endpointName);
+    const fleets = [this.fleets.get(endpointName), this.incoming.get(endpointName)?.fleet];
     this.fleets.delete(endpointName);
-    if (fleet) await Promise.all(fleet.instances.map((i) => i.process.stop()));
+    this.incoming.delete(endpointName);
+    await Promise.all(fleets.flatMap((f) => f?.instances ?? []).map((i) => i.process.stop()));
   }
 
   /** Stops every process, including ones still starting. */
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.fleets.values()].flatMap((f) => f.instances.map((i) => i.process));
+    const all = [...this.fleets.values(), ...[...this.incoming.values()].map((s) => s.fleet)].flatMap((f) => f.instances.map((i) => i.process));
     this.fleets.clear();
+    this.incoming.clear();
     await Promise.all([...all, ...this.starting].map((p) => p.stop()));
   }
 
@@ -307,8 +378,8 @@ export class Hosting {
   }
 }
 
-function hosted(variantName: string, process: ContainerProcess, launch: ContainerLaunch): HostedInstance {
-  return { variantName, process, launch, restarts: 0, healthySince: Date.now() };
+function hosted(variantName: string, endpointConfigName: string, process: ContainerProcess, launch: ContainerLaunch): HostedInstance {
+  return { variantName, endpointConfigName, process, launch, restarts: 0, healthySince: Date.now() };
 }
 
 function describeExit(code: number | string): string {

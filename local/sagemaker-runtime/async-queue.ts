@@ -1,8 +1,10 @@
+import type { FaultInjector } from '../faults';
 import type { Instance } from '../hosting/hosting';
 import type { SageMakerService } from '../sagemaker/service';
 import { ContainerTimeout, invokeContainer, type ContainerAnswer, type StreamedBody } from './container-call';
 import type { InferenceObjects } from './inference-objects';
 import type { NotificationPublisher } from './notification-publisher';
+import { injectedModelFault } from './model-faults';
 import { inferenceResultEvent, type InvocationRequest } from './notifications';
 
 /** SageMaker's default when the endpoint config leaves ClientConfig.MaxConcurrentInvocationsPerInstance unset. */
@@ -81,6 +83,7 @@ export class AsyncQueue {
     private readonly objects: InferenceObjects,
     private readonly publish: NotificationPublisher,
     private readonly observe: (outcome: InvocationOutcome) => void = () => undefined,
+    private readonly faults?: FaultInjector,
   ) {}
 
   /** When the oldest request still waiting for an instance was received (undefined when none waits). */
@@ -112,7 +115,8 @@ export class AsyncQueue {
     const gone = !endpoint || endpoint.EndpointStatus === 'Deleting';
     const perInstance =
       endpoint?.current?.AsyncInferenceConfig?.ClientConfig?.MaxConcurrentInvocationsPerInstance ?? DEFAULT_MAX_CONCURRENT_PER_INSTANCE;
-    const instances = this.sagemaker.hosting.instances(this.endpointName).filter((i) => i.process.running);
+    const hosting = this.sagemaker.hosting;
+    const instances = [...hosting.instances(this.endpointName), ...hosting.stagedInstances(this.endpointName)].filter((i) => i.process.running);
 
     while (this.fetched.length > 0) {
       const { job, input } = this.fetched[0];
@@ -124,8 +128,13 @@ export class AsyncQueue {
         this.finish(this.fail(job, errorDocument(rejection, job)));
         continue;
       }
-      const instance = instances.filter((i) => i.process.inFlight < perInstance).sort((a, b) => a.process.inFlight - b.process.inFlight)[0];
+      // The fleet the traffic split picks (the new one's share during a blue/green update); the job waits for a slot there.
+      const instance = hosting
+        .route(this.endpointName)
+        .filter((i) => i.process.inFlight < perInstance)
+        .sort((a, b) => a.process.inFlight - b.process.inFlight)[0];
       if (!instance) break;
+      hosting.routed(this.endpointName, instance);
       this.fetched.shift();
       this.dispatched();
       this.finish(this.invoke(job, input, instance));
@@ -195,7 +204,9 @@ export class AsyncQueue {
     const dispatchedAt = Date.now();
     const timing = { variantName: instance.variantName, backlogMs: dispatchedAt - job.receivedTime.getTime() };
     try {
-      answer = await invokeContainer(instance.process, input, job.contentType, job.accept, job.invocationTimeoutMs, job.passThrough);
+      answer =
+        (await injectedModelFault(this.faults, this.endpointName, instance, 'InvokeEndpointAsync')) ??
+        (await invokeContainer(instance.process, input, job.contentType, job.accept, job.invocationTimeoutMs, job.passThrough));
       Object.assign(timing, { modelLatencyMs: Date.now() - dispatchedAt, modelStatus: answer.status });
     } catch (error) {
       const reason =

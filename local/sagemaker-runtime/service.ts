@@ -7,6 +7,7 @@ import type { RequestContext, ServiceModule } from '../service';
 import { AsyncQueue, type QueueStats } from './async-queue';
 import { ContainerTimeout, invokeContainer } from './container-call';
 import { InferenceObjects } from './inference-objects';
+import { injectedModelFault } from './model-faults';
 import { containerHeaders, invokeEndpointAsyncRequest, invokeEndpointRequest } from './validation';
 import { ModelError, runtimeValidationError, sendRuntimeError } from './wire';
 import { AwsError } from '../aws-error';
@@ -80,7 +81,9 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
     if (!instance) throw new AwsError('ServiceUnavailable', `Endpoint ${name} has no running instance; see its logs in the data dir (hosting/logs).`, 503);
     instance.process.inFlight++;
     try {
-      const answer = await invokeContainer(instance.process, body, input.ContentType, input.Accept, REALTIME_TIMEOUT_MS, containerHeaders(input));
+      const answer =
+        (await injectedModelFault(options.faults, name, instance, 'InvokeEndpoint')) ??
+        (await invokeContainer(instance.process, body, input.ContentType, input.Accept, REALTIME_TIMEOUT_MS, containerHeaders(input)));
       if (answer.status >= 400) {
         const kind = answer.status >= 500 ? 'server' : 'client';
         const text = answer.body.toString('utf8');
@@ -124,7 +127,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
 
     let queue = queues.get(name.toLowerCase());
     // Notifications carry the endpoint's own region (its ARN's), whatever the server's default region is.
-    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, endpoint.EndpointArn.split(':')[3], objects, publish, metrics?.observer(endpoint.EndpointName))));
+    if (!queue) queues.set(name.toLowerCase(), (queue = new AsyncQueue(endpoint.EndpointName, sagemaker, endpoint.EndpointArn.split(':')[3], objects, publish, metrics?.observer(endpoint.EndpointName), options.faults)));
     queue.enqueue({
       endpointName: endpoint.EndpointName,
       inferenceId,

@@ -8,7 +8,10 @@ import type { LocalConfig } from '../local-config';
 import type { RequestContext, ServiceModule } from '../service';
 import { sageMakerArn } from './arns';
 import { changeCapacity, updateEndpointWeightsAndCapacitiesInput, type CapacityContext } from './capacity';
-import { checkDeploymentConfig } from './deployment-config';
+import { checkDeploymentConfig, type DeploymentConfig } from './deployment-config';
+import { shiftTraffic, type TrafficShiftContext } from './traffic-shifting';
+import { pendingDeploymentSummary } from './pending-deployment';
+import type { CloudWatchService } from '../cloudwatch/service';
 import { listPage } from './listing';
 import { retainVariantProperties } from './variant-properties';
 import { alreadyExists, cannotUpdateFailed, inProgress, instanceLimitExceeded, notFound } from './messages';
@@ -47,6 +50,10 @@ export interface SageMakerServiceOptions {
   faults?: FaultInjector;
   /** Where the service reports what it does on its own (a state write it must retry). Default: stderr. */
   log?: (line: string) => void;
+  /** The embedded CloudWatch: the alarms of an update's AutoRollbackConfiguration are watched there. */
+  cloudwatch?: Pick<CloudWatchService, 'alarm' | 'onAlarmStateChange'>;
+  /** AEP_LOCAL_WAIT_SCALE (default 1): an update's wait intervals, termination wait and timeout are multiplied by it. */
+  waitScale?: number;
 }
 
 /** The embedded SageMaker: its JSON API plus what the runtime needs to reach the hosted endpoints. */
@@ -82,6 +89,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
   const inFlight = new Set<Promise<void>>();
   const stopWaiting = new Set<() => void>();
   let closing = false;
+  const closed = new AbortController();
 
   const track = (work: Promise<void>) => {
     inFlight.add(work);
@@ -143,12 +151,34 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     }
   };
 
-  /** Hosts a deployment in the background and moves the endpoint to its next status, as SageMaker's workflow does. */
-  const deploy = (record: EndpointRecord, deployment: Deployment, kind: 'create' | 'update' | 'restore') => {
+  const trafficShift: TrafficShiftContext = {
+    hosting,
+    cloudwatch: options.cloudwatch,
+    waitScale: options.waitScale ?? 1,
+    closing: closed.signal,
+    provisioning: () => Promise.resolve(),
+    changed: (record, announce) => {
+      if (announce) record.LastModifiedTime = Date.now();
+      if (store.endpoints.get(key(record.EndpointName)) === record) store.record(log);
+      if (announce) options.onEndpointStateChange?.(record);
+    },
+  };
+
+  /**
+   * Hosts a deployment in the background and moves the endpoint to its next status, as SageMaker's workflow does.
+   * An update with a blue/green or rolling DeploymentConfig shifts traffic to the new fleet under its guardrails.
+   */
+  const deploy = (record: EndpointRecord, deployment: Deployment, kind: 'create' | 'update' | 'restore', guardrails?: DeploymentConfig) => {
+    const provisioned = () => (kind === 'restore' ? Promise.resolve() : provisioning(deployment.startedAt + (options.minimumDeploymentMs ?? 0) - Date.now()));
     const work = (async () => {
       try {
-        await hosting.deploy({ endpointName: record.EndpointName, endpointConfigName: deployment.EndpointConfigName, variants: deployment.variants });
-        if (kind !== 'restore') await provisioning(deployment.startedAt + (options.minimumDeploymentMs ?? 0) - Date.now());
+        if (kind === 'update' && (guardrails?.BlueGreenUpdatePolicy || guardrails?.RollingUpdatePolicy)) {
+          const outcome = await shiftTraffic(record, deployment, guardrails, { ...trafficShift, provisioning: provisioned });
+          if (outcome !== 'promoted') return;
+        } else {
+          await hosting.deploy({ endpointName: record.EndpointName, endpointConfigName: deployment.EndpointConfigName, variants: deployment.variants });
+          await provisioned();
+        }
         if (closing || supersededRestore(kind, record, deployment)) return;
         Object.assign(record, { current: deployment, pending: undefined, EndpointConfigName: deployment.EndpointConfigName });
         record.EndpointStatus = 'InService';
@@ -226,20 +256,9 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       FailureReason: r.FailureReason,
       CreationTime: date(r.CreationTime),
       LastModifiedTime: date(r.LastModifiedTime),
+      LastDeploymentConfig: r.LastDeploymentConfig,
       AsyncInferenceConfig: (serving ?? r.pending)?.AsyncInferenceConfig,
-      PendingDeploymentSummary:
-        r.EndpointStatus === 'Updating' && r.pending
-          ? {
-              EndpointConfigName: r.pending.EndpointConfigName,
-              StartTime: date(r.pending.startedAt),
-              ProductionVariants: r.pending.variants.map((v) => ({
-                VariantName: v.variantName,
-                DesiredInstanceCount: v.instanceCount,
-                InstanceType: v.instanceType,
-                VariantStatus: [{ Status: 'Creating', StartTime: date(r.pending?.startedAt) }],
-              })),
-            }
-          : undefined,
+      PendingDeploymentSummary: pendingDeploymentSummary(r, hosting.stagedInstances(r.EndpointName)),
     };
   };
 
@@ -258,6 +277,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
     close: async () => {
       closing = true;
       store.stopRetrying();
+      closed.abort();
       for (const stop of stopWaiting) stop();
       await hosting.close();
       await Promise.allSettled([...inFlight]);
@@ -379,14 +399,15 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         if (record.EndpointStatus === 'Failed') throw cannotUpdateFailed(record.EndpointArn);
         if (record.EndpointStatus !== 'InService') throw inProgress('update', record.EndpointArn);
         checkDeploymentConfig(input.DeploymentConfig);
+        const guardrails = input.DeploymentConfig ?? (input.RetainDeploymentConfig ? record.LastDeploymentConfig : undefined);
         const deployment = retainVariantProperties(
           resolveDeployment(configRecord(input.EndpointConfigName, ctx), ctx),
           input.RetainAllVariantProperties ? record.current : undefined,
         );
         checkInstanceLimit(deployment);
-        store.commit(() => Object.assign(record, { EndpointStatus: 'Updating', pending: deployment, LastModifiedTime: Date.now() }));
+        store.commit(() => Object.assign(record, { EndpointStatus: 'Updating', pending: deployment, LastModifiedTime: Date.now(), ...(guardrails ? { LastDeploymentConfig: guardrails } : {}) }));
         options.onEndpointStateChange?.(record);
-        deploy(record, deployment, 'update');
+        deploy(record, deployment, 'update', guardrails);
         return { EndpointArn: record.EndpointArn };
       },
       UpdateEndpointWeightsAndCapacities(raw, ctx) {
@@ -402,7 +423,9 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
       DeleteEndpoint(raw, ctx) {
         const { EndpointName } = parseInput(endpointNameInput, raw);
         const record = endpointRecord(EndpointName, ctx);
-        if (record.EndpointStatus === 'Creating' || record.EndpointStatus === 'Updating') throw inProgress('delete', record.EndpointArn);
+        if (record.EndpointStatus === 'Creating' || record.EndpointStatus === 'Updating' || record.EndpointStatus === 'RollingBack') {
+          throw inProgress('delete', record.EndpointArn);
+        }
         if (record.EndpointStatus !== 'Deleting') {
           store.commit(() => Object.assign(record, { EndpointStatus: 'Deleting', LastModifiedTime: Date.now() }));
           options.onEndpointStateChange?.(record);
@@ -461,11 +484,12 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         store.endpoints.delete(key(record.EndpointName));
       } else if (record.EndpointStatus === 'Creating' && record.pending) {
         deploy(record, record.pending, 'create');
-      } else if ((record.EndpointStatus === 'InService' || record.EndpointStatus === 'Updating') && record.current) {
-        if (record.EndpointStatus === 'Updating') {
+      } else if ((record.EndpointStatus === 'InService' || record.EndpointStatus === 'Updating' || record.EndpointStatus === 'RollingBack') && record.current) {
+        if (record.EndpointStatus !== 'InService') {
           record.EndpointStatus = 'InService';
           record.FailureReason = `Update to endpoint configuration ${record.pending?.EndpointConfigName} was interrupted by a restart of the embedded AWS; the endpoint is on its previous configuration.`;
           record.pending = undefined;
+          record.rollout = undefined;
         }
         deploy(record, record.current, 'restore');
       }

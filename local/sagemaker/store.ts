@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { checkWriteFault } from '../disk-faults';
 import type { FaultInjector } from '../faults';
 import type { VariantSpec } from '../hosting/hosting';
+import type { DeploymentConfig } from './deployment-config';
 import type { AsyncInferenceConfig, ContainerDefinition, ProductionVariant } from './shapes';
 
 export interface Tag {
@@ -44,7 +45,17 @@ export interface Deployment {
   startedAt: number;
 }
 
-export type EndpointStatus = 'Creating' | 'Updating' | 'InService' | 'Deleting' | 'Failed';
+export type EndpointStatus = 'Creating' | 'Updating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed';
+
+/** Where the new fleet of an update with a DeploymentConfig is (DescribeEndpoint's PendingProductionVariantSummary). */
+export interface Rollout {
+  /** SageMaker's variant statuses: Creating, then ActivatingTraffic and Baking per traffic step; Deleting on rollback. */
+  variantStatus: 'Creating' | 'ActivatingTraffic' | 'Baking' | 'Deleting';
+  since: number;
+  /** The share of requests the new fleet gets now (0..1). */
+  share: number;
+  statusMessage?: string;
+}
 
 export interface EndpointRecord {
   EndpointName: string;
@@ -60,6 +71,10 @@ export interface EndpointRecord {
   current?: Deployment;
   /** What is being deployed (Creating/Updating). */
   pending?: Deployment;
+  /** The DeploymentConfig of the newest UpdateEndpoint that had one (or retained with RetainDeploymentConfig). */
+  LastDeploymentConfig?: DeploymentConfig;
+  /** The traffic shift of the update in progress, when it has a DeploymentConfig. */
+  rollout?: Rollout;
 }
 
 interface StoreFile {

@@ -3,12 +3,14 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createCloudWatchService, type CloudWatchService } from '../../local/cloudwatch/service';
 import { Dispatcher } from '../../local/dispatcher';
 import type { FaultInjector } from '../../local/faults';
 import { createS3Service, type S3Service } from '../../local/s3/service';
 import { parseLocalConfig, type LocalConfigFile } from '../../local/local-config';
 import { createSageMakerRuntimeService, type SageMakerRuntimeService } from '../../local/sagemaker-runtime/service';
 import { createSageMakerService, type SageMakerService } from '../../local/sagemaker/service';
+import type { EndpointRecord } from '../../local/sagemaker/store';
 import type { ServiceModule } from '../../local/service';
 import type { SnsService } from '../../local/sns/service';
 
@@ -34,12 +36,21 @@ export interface SageMakerHarness {
   client: SageMakerClient;
   runtimeClient: SageMakerRuntimeClient;
   faults: FaultInjector;
+  /** With `waitScale`: the embedded CloudWatch, whose alarms SageMaker's deployment guardrails watch. */
+  cloudwatch?: CloudWatchService;
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
 /** The embedded SageMaker and its runtime on one dispatcher at a free port; `before` registers other services first (S3, SNS). */
 export async function startSageMaker(
-  options: { dataDir?: string; config?: LocalConfigFile; before?: (endpointUrl: () => string, dataDir: string) => ServiceModule[] } = {},
+  options: {
+    dataDir?: string;
+    config?: LocalConfigFile;
+    before?: (endpointUrl: () => string, dataDir: string) => ServiceModule[];
+    /** Also runs the embedded CloudWatch, with SageMaker's update waits and alarm periods scaled by this. */
+    waitScale?: number;
+    onEndpointStateChange?: (record: Readonly<EndpointRecord>) => void;
+  } = {},
 ): Promise<SageMakerHarness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aep-sm-'));
   const dispatcher = new Dispatcher('us-east-1');
@@ -49,11 +60,14 @@ export async function startSageMaker(
   // The runtime reads and writes async objects in the embedded S3 in-process; a test without S3 of its own gets one.
   const s3 = (before.find((m) => m.name === 's3') as S3Service | undefined) ?? createS3Service({ dataDir });
   const config = parseLocalConfig(options.config ?? TEST_CONFIG, REPO_ROOT);
-  const sagemaker = createSageMakerService({ dataDir, endpointUrl, config, faults: dispatcher.faults });
+  const { waitScale, onEndpointStateChange } = options;
+  const cloudwatch = waitScale === undefined ? undefined : createCloudWatchService({ dataDir, region: 'us-east-1', waitScale });
+  const sagemaker = createSageMakerService({ dataDir, endpointUrl, config, faults: dispatcher.faults, cloudwatch, waitScale, onEndpointStateChange });
   // An embedded SNS among them receives the async notifications in-process, as in `aep local up`.
   const sns = before.find((m) => m.name === 'sns') as SnsService | undefined;
-  const runtime = createSageMakerRuntimeService({ sagemaker, s3, sns, faults: dispatcher.faults });
+  const runtime = createSageMakerRuntimeService({ sagemaker, s3, sns, faults: dispatcher.faults, cloudwatch, waitScale });
   dispatcher.register(sagemaker).register(runtime);
+  if (cloudwatch) dispatcher.register(cloudwatch);
   const url = await dispatcher.listen(0);
   const common = { endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 };
   const client = new SageMakerClient(common);
@@ -66,6 +80,7 @@ export async function startSageMaker(
     client,
     runtimeClient,
     faults: dispatcher.faults,
+    cloudwatch,
     async close({ keepData = false } = {}) {
       client.destroy();
       runtimeClient.destroy();
