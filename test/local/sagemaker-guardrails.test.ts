@@ -75,6 +75,13 @@ async function answers(endpointName: string, n: number): Promise<('echo' | '500'
 }
 
 const describeEndpoint = (name: string) => h.client.send(new DescribeEndpointCommand({ EndpointName: name }));
+/** DescribeEndpoint once the new fleet bakes (its variant status is Baking). */
+const baking = (name: string) =>
+  eventually(async () => {
+    const d = await describeEndpoint(name);
+    expect(d.PendingDeploymentSummary?.ProductionVariants?.[0].VariantStatus?.[0].Status).toBe('Baking');
+    return d;
+  }, 30_000);
 const pids = (name: string) => h.sagemaker.hosting.instances(name).map((i) => i.process.pid!);
 const stagedPids = (name: string) => h.sagemaker.hosting.stagedInstances(name).map((i) => i.process.pid!);
 
@@ -117,12 +124,8 @@ test('CANARY 50 %: the new fleet serves every second request while it bakes; an 
   statuses.delete('canary');
   await h.client.send(new UpdateEndpointCommand({ EndpointName: 'canary', EndpointConfigName: 'canary-v2', DeploymentConfig: deploymentConfig }));
 
-  const baking = await eventually(async () => {
-    const d = await describeEndpoint('canary');
-    expect(d.PendingDeploymentSummary?.ProductionVariants?.[0].VariantStatus?.[0].Status).toBe('Baking');
-    return d;
-  }, 30_000);
-  expect(baking).toMatchObject({
+  const bakingCanary = await baking('canary');
+  expect(bakingCanary).toMatchObject({
     EndpointStatus: 'Updating',
     EndpointConfigName: 'canary-v1',
     LastDeploymentConfig: deploymentConfig,
@@ -143,7 +146,7 @@ test('CANARY 50 %: the new fleet serves every second request while it bakes; an 
       ],
     },
   });
-  expect(baking.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 1, DesiredInstanceCount: 1 });
+  expect(bakingCanary.ProductionVariants?.[0]).toMatchObject({ CurrentInstanceCount: 1, DesiredInstanceCount: 1 });
   expect(pids('canary')).toEqual(blue);
   const green = stagedPids('canary');
   expect(green).toHaveLength(1);
@@ -208,11 +211,7 @@ test('MaximumExecutionTimeoutInSeconds passed while baking: rolled back, saying 
   expect(rolledBack.FailureReason).toMatch(/MaximumExecutionTimeoutInSeconds \(600 s\)/);
 
   await h.client.send(new UpdateEndpointCommand({ EndpointName: 'slow', EndpointConfigName: 'slow-v2', RetainDeploymentConfig: true }));
-  const again = await eventually(async () => {
-    const d = await describeEndpoint('slow');
-    expect(d.PendingDeploymentSummary?.ProductionVariants?.[0].VariantStatus?.[0].Status).toBe('Baking');
-    return d;
-  }, 30_000);
+  const again = await baking('slow');
   expect(again.LastDeploymentConfig).toEqual(deploymentConfig);
   await waitForEndpoint(h.client, 'slow', ['InService'], 60_000);
 }, 180_000);
@@ -230,7 +229,7 @@ test('the AWS CLI and boto3 read LastDeploymentConfig and PendingDeploymentSumma
       },
     }),
   );
-  await eventually(async () => expect((await describeEndpoint('cli')).PendingDeploymentSummary?.ProductionVariants?.[0].VariantStatus?.[0].Status).toBe('Baking'), 30_000);
+  await baking('cli');
   const env = awsChildEnv(work);
   const cli = JSON.parse((await run('aws', ['--endpoint-url', h.url, 'sagemaker', 'describe-endpoint', '--endpoint-name', 'cli', '--output', 'json'], { env })).stdout);
   expect(cli).toMatchObject({
