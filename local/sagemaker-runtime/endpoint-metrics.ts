@@ -1,5 +1,6 @@
 import type { CloudWatchService, PublishedDatum } from '../cloudwatch/service';
 import type { SageMakerService } from '../sagemaker/service';
+import { SERVING_STATUSES } from '../sagemaker/store';
 import type { AsyncQueue, InvocationOutcome } from './async-queue';
 
 /** SageMaker publishes endpoint metrics once a minute. */
@@ -72,7 +73,7 @@ export class EndpointMetrics {
     const timestamp = new Date(Math.floor(Date.now() / this.periodMs) * this.periodMs);
     for (const name of this.sagemaker.endpointNames()) {
       const endpoint = this.sagemaker.endpoint(name);
-      if (!endpoint?.current?.AsyncInferenceConfig || (endpoint.EndpointStatus !== 'InService' && endpoint.EndpointStatus !== 'Updating')) continue;
+      if (!endpoint?.current?.AsyncInferenceConfig || !SERVING_STATUSES.has(endpoint.EndpointStatus)) continue;
       const queue = this.queue(name);
       const stats = queue?.stats ?? { queued: 0, inFlight: 0 };
       const backlog = stats.queued + stats.inFlight;

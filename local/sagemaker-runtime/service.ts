@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody } from '../protocols/body';
 import type { SageMakerService } from '../sagemaker/service';
-import type { EndpointRecord } from '../sagemaker/store';
+import { SERVING_STATUSES, type EndpointRecord } from '../sagemaker/store';
 import type { RequestContext, ServiceModule } from '../service';
 import { AsyncQueue, type QueueStats } from './async-queue';
 import { ContainerTimeout, invokeContainer } from './container-call';
@@ -58,7 +58,7 @@ export function createSageMakerRuntimeService(options: SageMakerRuntimeServiceOp
   const inService = (name: string, ctx: RequestContext): EndpointRecord => {
     const endpoint = sagemaker.endpoint(name);
     if (!endpoint || endpoint.EndpointStatus === 'Deleting') throw runtimeValidationError(`Endpoint ${name} of account ${ctx.accountId} not found.`);
-    if (endpoint.EndpointStatus !== 'InService' && endpoint.EndpointStatus !== 'Updating') {
+    if (!SERVING_STATUSES.has(endpoint.EndpointStatus)) {
       throw runtimeValidationError(`Endpoint ${name} is not in service: its status is ${endpoint.EndpointStatus}.`);
     }
     return endpoint;

@@ -47,6 +47,9 @@ export interface Deployment {
 
 export type EndpointStatus = 'Creating' | 'Updating' | 'RollingBack' | 'InService' | 'Deleting' | 'Failed';
 
+/** The statuses in which an endpoint answers invocations: its serving fleet keeps working while an update runs or rolls back. */
+export const SERVING_STATUSES: ReadonlySet<EndpointStatus> = new Set(['InService', 'Updating', 'RollingBack']);
+
 /** Where the new fleet of an update with a DeploymentConfig is (DescribeEndpoint's PendingProductionVariantSummary). */
 export interface Rollout {
   /** SageMaker's variant statuses: Creating, then ActivatingTraffic and Baking per traffic step; Deleting on rollback. */

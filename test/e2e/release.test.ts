@@ -123,7 +123,7 @@ test('v1 creates the endpoint (nothing to protect: strategy new)', async () => {
     new InvokeEndpointAsyncCommand({ EndpointName: ENDPOINT, InputLocation: SNEAKERS, ContentType: 'application/json' }),
   );
   v1 = { configName: (await servedVersion(ENDPOINT)).configName, answer: await eventually(() => readOutput(queued.OutputLocation!)) };
-});
+}, 300_000);
 
 test('broken, default strategy: the gate fails on the candidate; production never changed and only v1 answered it', async () => {
   const before = await inventory(t.clients.sagemaker, ENDPOINT);
@@ -154,7 +154,88 @@ test('broken, default strategy: the gate fails on the candidate; production neve
   expect(audit.rollback?.actions).toEqual(expect.arrayContaining([`deleted candidate endpoint ${candidate}`, `endpoint ${ENDPOINT} still serves its previous config ${v1.configName}`]));
   const [event] = await deploymentEvents(t, run.executionArn);
   expect(event.release).toMatchObject({ strategy: 'candidate', candidateEndpointName: candidate, exposure: { productionServedBeforeVerdict: false } });
-});
+}, 300_000);
+
+/** EventBridge rules that match production's "SageMaker Endpoint State Change" events, one per status: their deliveries, in order, are the statuses SageMaker announced. */
+function watchEndpointStatuses(endpointName: string, statuses: string[]): () => string[] {
+  const rule = (status: string) => `status-probe-${endpointName}-${status}`;
+  for (const status of statuses) {
+    const pattern = { source: ['aws.sagemaker'], 'detail-type': ['SageMaker Endpoint State Change'], detail: { EndpointName: [endpointName], EndpointStatus: [status] } };
+    t.aws.services.events.putRule(rule(status), JSON.stringify(pattern), [{ Id: 'probe', Arn: 'arn:aws:lambda:us-east-1:000000000000:function:status-probe' }]);
+  }
+  const byRule = new Map(statuses.map((s) => [rule(s), s]));
+  return () => t.aws.services.events.deliveries().flatMap((d) => (byRule.has(d.rule) ? [byRule.get(d.rule)!] : []));
+}
+
+test('canary promotion, an alarm goes to ALARM while the canary bakes: SageMaker rolls production back, EndpointUpdateFailed names the alarm', async () => {
+  const alarm = `${ENDPOINT}-aep-invocation-failures`;
+  const statuses = watchEndpointStatuses(ENDPOINT, ['UPDATING', 'ROLLING_BACK', 'IN_SERVICE']);
+  const before = await inventory(t.clients.sagemaker, ENDPOINT);
+  const queued = t.aws.services.sagemakerRuntime.stats(ENDPOINT);
+  const routing = { type: 'CANARY', size: { type: 'CAPACITY_PERCENT', value: 50 }, waitIntervalSeconds: 1800, terminationWaitSeconds: 600 };
+  const watch = watchProduction(ENDPOINT);
+  const arn = await startDeployment(t, 'release-canary', recommender('v2', { release: { routing, createAlarms: true } }));
+  const own = runResources(ENDPOINT, arn);
+  // Production's new fleet, and only it (not the candidate, which runs the same config, nor the old fleet), fails every
+  // request: a model that breaks under production traffic. The failures are real InvocationFailures metrics.
+  t.aws.faults.add({ service: 'sagemaker-model', resource: `${ENDPOINT}/${own.endpointConfig}/`, error: { code: 'ModelError', message: 'injected: the new fleet fails', status: 500 } });
+  let run: Awaited<ReturnType<typeof finishExecution>>;
+  let seen: Awaited<ReturnType<ReturnType<typeof watchProduction>['stop']>>;
+  try {
+    run = await finishExecution(t, arn);
+    seen = await watch.stop();
+  } finally {
+    t.aws.faults.clear();
+  }
+
+  await expectEnding(t, run, {
+    endpointName: ENDPOINT,
+    status: 'FAILED',
+    error: 'EndpointUpdateFailed',
+    cause: new RegExp(`SageMaker rolled endpoint ${ENDPOINT} back to its previous config ${v1.configName} .*CloudWatch alarm ${alarm} .*ALARM`),
+    left: before,
+    serving: v1.configName,
+    payload: SNEAKERS_BODY(),
+  });
+  expect(await servedVersion(ENDPOINT)).toEqual({ configName: v1.configName, version: 'v1' });
+  // SageMaker's status sequence, as its EventBridge events announced it
+  expect(statuses()).toEqual(['UPDATING', 'ROLLING_BACK', 'IN_SERVICE']);
+  const endpoint = await t.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }));
+  expect(endpoint.FailureReason).toMatch(new RegExp(`CloudWatch alarm ${alarm} .*ALARM`));
+  expect(endpoint.LastDeploymentConfig).toMatchObject({
+    BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 50 }, WaitIntervalInSeconds: 1800 }, TerminationWaitInSeconds: 600 },
+    AutoRollbackConfiguration: { Alarms: expect.arrayContaining([{ AlarmName: alarm }]) },
+  });
+  expect(endpoint.PendingDeploymentSummary).toBeUndefined();
+  // the new fleet is gone; the old one (one instance) serves alone
+  expect(t.aws.services.sagemaker.hosting.stagedInstances(ENDPOINT)).toEqual([]);
+  expect(t.aws.services.sagemaker.hosting.instances(ENDPOINT).map((i) => i.endpointConfigName)).toEqual([v1.configName]);
+  expect(new Set(seen.configs)).toEqual(new Set([v1.configName]));
+
+  // The canary really took production requests: some failed on the new fleet; every one that succeeded was v1's.
+  const settled = await eventually(async () => {
+    const now = t.aws.services.sagemakerRuntime.stats(ENDPOINT);
+    expect(now.queued + now.inFlight).toBe(0);
+    return now;
+  }, 60_000);
+  const failed = settled.failed - queued.failed;
+  expect(failed).toBeGreaterThan(0);
+  expect(settled.done - queued.done + failed).toBe(seen.outputs.length);
+  const answered = (await Promise.all(seen.outputs.map((uri) => readOutput(uri).catch(() => undefined)))).filter((a) => a !== undefined);
+  expect(answered).toHaveLength(seen.outputs.length - failed);
+  expect(new Set(answered)).toEqual(new Set([v1.answer]));
+
+  const audit = await readAuditRecord(t, ENDPOINT, run.name);
+  expect(audit.release).toMatchObject({
+    strategy: 'candidate',
+    alarmsWatched: [alarm, `${ENDPOINT}-aep-oldest-request-age`],
+    autoRollback: { reason: expect.stringContaining(`CloudWatch alarm ${alarm}`) },
+    promotion: { routing: 'CANARY 50 CAPACITY_PERCENT, wait 1800 s', deploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'CANARY' } } } },
+  });
+  expect(audit.release?.promotion?.endedAt).toBeUndefined();
+  const events = await deploymentEvents(t, run.executionArn);
+  expect(events.at(-1)).toMatchObject({ error: { Error: 'EndpointUpdateFailed' }, release: { alarmsWatched: [alarm, `${ENDPOINT}-aep-oldest-request-age`], autoRollback: true } });
+}, 300_000);
 
 test('v2, default strategy: tested on the candidate, promoted, verified on production; the candidate is gone', async () => {
   const run = await runDeployment(t, 'release-v2', recommender('v2'));
@@ -198,7 +279,7 @@ test('v2, default strategy: tested on the candidate, promoted, verified on produ
     candidateDeleted: true,
     endedAt: expect.any(String),
   });
-});
+}, 300_000);
 
 describe('ownership', () => {
   /** An endpoint made by hand (another team's): no aep:pipeline tag, or someone else's. */
