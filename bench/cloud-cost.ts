@@ -26,11 +26,15 @@ const SCENARIOS = [
 const AWS_EVENT_DELIVERY_SECONDS = 2;
 
 /**
- * How a release strategy is asked for in the execution input. The default (in-place: update, then test) needs
- * nothing; another strategy adds its entry here and is measured like the default, its ids suffixed with its name.
+ * The release strategies, as the execution input asks for them. A strategy decides how a new model reaches an endpoint
+ * that already serves, so each is measured as a release over the endpoint the first deployment created, its ids
+ * suffixed with its name; the first deployment (a new endpoint, where no strategy applies) has the ids without suffix.
  */
-export const STRATEGY_INPUT: Record<string, Partial<ExecutionInput>> = { 'in-place': {} };
-const DEFAULT_STRATEGY = 'in-place';
+export const STRATEGY_INPUT: Record<string, Partial<ExecutionInput>> = {
+  'in-place': { release: { strategy: 'in-place' } },
+  candidate: { release: { strategy: 'candidate' } },
+};
+const FIRST_DEPLOYMENT = 'new endpoint';
 
 export interface CloudCostOptions {
   /** Simulated time × this; 0.02 runs the 8-minute endpoint creation in about 10 s. */
@@ -42,7 +46,8 @@ export interface CloudCostOptions {
 /**
  * Successful deployments under the default settings, with SageMaker taking 8 minutes to create the endpoint
  * (simulatedDeploymentSeconds) and the echo container 2 minutes to answer (AEP_FAULT=slow), scaled by waitScale —
- * for 3 smoke cases (the realistic scenario) and for one, per release strategy. Transitions and Lambda invocations
+ * for 3 smoke cases (the realistic scenario) and for one: first as a new endpoint, then as a release over it with each
+ * release strategy (in-place: update, then test; candidate: test on a temporary endpoint, then promote). Transitions and Lambda invocations
  * are counted from the history as AWS bills them, plus AwaitEvent's invocations by events (the deliveries the
  * embedded EventBridge and SNS made for the run). Detection is real time (events are not scaled): from the endpoint
  * InService / the output notification to the wait's exit, plus AWS's delivery (assumed above).
@@ -55,33 +60,35 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
     const figures: Figure[] = [];
     const details: Record<string, unknown> = { waitScale: scale, endpointCreationSeconds: ENDPOINT_CREATION_SECONDS, outputSeconds: OUTPUT_SECONDS, awsEventDeliverySecondsAssumed: AWS_EVENT_DELIVERY_SECONDS };
     // One untimed run first: detection is timed, and the steps' first load and compilation are not what an event costs.
-    await runPipeline(bench, 'bench-cost-warm-up', deployment(example, 'bench-cost-warm-up', 1, scale, DEFAULT_STRATEGY));
-    for (const strategy of options.strategies ?? Object.keys(STRATEGY_INPUT)) {
-      const suffix = strategy === DEFAULT_STRATEGY ? '' : `.${strategy}`;
+    await runPipeline(bench, 'bench-cost-warm-up', deployment(example, 'bench-cost-warm-up', 1, scale));
+    for (const strategy of [FIRST_DEPLOYMENT, ...(options.strategies ?? Object.keys(STRATEGY_INPUT))]) {
+      const suffix = strategy === FIRST_DEPLOYMENT ? '' : `.${strategy}`;
       for (const scenario of SCENARIOS) {
-        const endpointName = `bench-cost-${scenario.id}-${strategy}`;
+        // The issue's goal is for the first deployment's id; the releases are reported beside it.
+        // Every run of a scenario deploys to the same endpoint: the first creates it, each strategy then releases over it.
+        const endpointName = `bench-cost-${scenario.id}`;
         const deliveriesBefore = bench.aws.services.events.deliveries().length;
         const notificationsBefore = asyncNotifications(bench).length;
-        const run = await runPipeline(bench, endpointName, deployment(example, endpointName, scenario.cases, scale, strategy));
+        const run = await runPipeline(bench, `${endpointName}-${strategy.replace(' ', '-')}`, deployment(example, endpointName, scenario.cases, scale, STRATEGY_INPUT[strategy]));
         const bill = billExecution(run.history);
         const eventInvocations =
-          bench.aws.services.events.deliveries().slice(deliveriesBefore).filter((d) => d.resources.some((r) => r.endsWith(`/${endpointName}`))).length +
+          bench.aws.services.events.deliveries().slice(deliveriesBefore).filter((d) => d.resources.some((r) => r.includes(`/${endpointName}`))).length +
           asyncNotifications(bench).slice(notificationsBefore).length;
         const lambdaInvocations = bill.lambdaInvocations + eventInvocations;
         const price = deploymentPrice({ transitions: bill.stateTransitions, lambdaInvocations, lambdaMs: lambdaMsMedian(run.history), historyBytes: historyBytes(run.history) });
-        const label = `${scenario.cases} case${scenario.cases > 1 ? 's' : ''}, ${strategy}`;
+        const label = `${scenario.cases} case${scenario.cases > 1 ? 's' : ''}, ${strategy === FIRST_DEPLOYMENT ? strategy : `release ${strategy}`}`;
         figures.push(
-          figure(`transitions.${scenario.id}${suffix}`, MEASUREMENT, `state transitions per deployment (8 min endpoint, 2 min output, ${label})`, bill.stateTransitions, '', 'goal' in scenario ? scenario.goal : undefined),
+          figure(`transitions.${scenario.id}${suffix}`, MEASUREMENT, `state transitions per deployment (8 min endpoint, 2 min output, ${label})`, bill.stateTransitions, '', 'goal' in scenario && !suffix ? scenario.goal : undefined),
           figure(`lambda-invocations.${scenario.id}${suffix}`, MEASUREMENT, `Lambda invocations per deployment (${label}; ${eventInvocations} by events)`, lambdaInvocations, ''),
           figure(`cost.${scenario.id}${suffix}.usd-per-1000`, MEASUREMENT, `cost of 1,000 deployments at us-east-1 prices (${label})`, price.totalUsd * 1000, 'USD'),
         );
-        if (scenario.id === 'realistic') {
+        if (scenario.id === 'realistic' && strategy === FIRST_DEPLOYMENT) {
           const endpointDetected = (await exitOf(run.history, 'WaitForEndpoint')) - (await endpointReadyAt(bench, endpointName));
           const outputs = exitsOf(run.history, 'WaitForOutput');
           const outputDetected = median(outputs.map((exit, i) => exit - notificationTimes(bench, notificationsBefore)[i]));
           figures.push(
-            figure(`detection.endpoint-seconds${suffix}`, MEASUREMENT, 'endpoint InService → wait resumed (local, real time) + AWS event delivery (assumed)', endpointDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
-            figure(`detection.output-seconds${suffix}`, MEASUREMENT, 'output notification → wait resumed (median, local) + AWS delivery (assumed)', outputDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
+            figure('detection.endpoint-seconds', MEASUREMENT, 'endpoint InService → wait resumed (local, real time) + AWS event delivery (assumed)', endpointDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
+            figure('detection.output-seconds', MEASUREMENT, 'output notification → wait resumed (median, local) + AWS delivery (assumed)', outputDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
           );
           details[`${scenario.id}${suffix}`] = { bill, eventInvocations, price, endpointDetectedLocalMs: endpointDetected, outputDetectedLocalMs: outputDetected, wallMs: run.wallMs };
         } else {
@@ -102,7 +109,7 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
   }
 }
 
-function deployment(example: ExampleV1, endpointName: string, cases: number, scale: number, strategy: string): ExecutionInput {
+function deployment(example: ExampleV1, endpointName: string, cases: number, scale: number, release: Partial<ExecutionInput> = {}): ExecutionInput {
   return {
     modelDataUrl: example.modelDataUrl,
     endpointName,
@@ -116,7 +123,7 @@ function deployment(example: ExampleV1, endpointName: string, cases: number, sca
       baseline: { uri: example.smokeCase.payloadUri },
       compare: { mode: 'exact' as const },
     })),
-    ...STRATEGY_INPUT[strategy],
+    ...release,
   } as ExecutionInput;
 }
 
