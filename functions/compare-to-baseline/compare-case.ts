@@ -28,10 +28,10 @@ export async function compareCase(
   else if (!baseline.ok) comparison = notCompared(baseline.reason);
   else comparison = compareDocuments(output.text, baseline.text, smokeCase.compare);
 
-  const completedAt = output.ok && output.lastModified ? Date.parse(output.lastModified) : now().getTime();
+  const completedAt = outputWrittenAt(output.ok ? output.lastModified : undefined, state.output?.checkedAt, now());
   // Decided on the exact values; recorded rounded, as people read them (0.981775, not 0.9817750000000001).
   comparison = { ...comparison, metrics: roundedMetrics(comparison.metrics) };
-  const latencySeconds = Math.max(0, Math.round(completedAt - Date.parse(invocation.invokedAt)) / 1000);
+  const latencySeconds = Math.max(0, completedAt - Date.parse(invocation.invokedAt)) / 1000;
   const cause = comparison.passed ? undefined : `case ${smokeCase.name}: ${comparison.reason} (report ${reportUri})`;
 
   await writeReport(artifactsBucket, reportKey, {
@@ -69,4 +69,15 @@ export async function compareCase(
 
 function roundedMetrics(metrics: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(metrics).map(([name, value]) => [name, Number.isFinite(value) ? Math.round(value * 1e6) / 1e6 : value]));
+}
+
+/**
+ * When the output was written, in milliseconds. S3's LastModified has whole seconds (a sub-second invocation read
+ * as 0 s), while the poll or notification that found the output has milliseconds and comes no earlier than the
+ * write: the latest moment both allow — the poll's time when it falls within LastModified's second, else the end
+ * of that second.
+ */
+export function outputWrittenAt(lastModified: string | undefined, checkedAt: string | undefined, now: Date): number {
+  const seen = checkedAt ? Date.parse(checkedAt) : now.getTime();
+  return lastModified ? Math.min(seen, Date.parse(lastModified) + 999) : seen;
 }

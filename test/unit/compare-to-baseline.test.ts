@@ -44,7 +44,8 @@ describe('CompareToBaseline', () => {
   it('passes a topk case, writes the report and returns the case result with its latency', async () => {
     givenObject(OUTPUT_KEY, ranked('a', 'b', 'c', 'd', 'e'));
     givenObject(BASELINE_KEY, ranked('a', 'b', 'c', 'd', 'x'));
-    const result = await handler(smokeCaseState({ invocation }));
+    const found = { ready: true, polls: 1, nextPollSeconds: 0, checkedAt: '2025-01-01T00:10:42.350Z' };
+    const result = await handler(smokeCaseState({ invocation, output: found }));
     expect(result).toEqual({
       name: 'shoes-top5',
       passed: true,
@@ -54,7 +55,7 @@ describe('CompareToBaseline', () => {
       inferenceId: invocation.inferenceId,
       outputUri: invocation.outputLocation,
       reportUri: REPORT_URI,
-      latencySeconds: 42,
+      latencySeconds: 42.35,
       endpointName: 'recommender',
       phase: 'gate',
     });
@@ -68,6 +69,18 @@ describe('CompareToBaseline', () => {
       selections: { output: ['a', 'b', 'c', 'd', 'e'], baseline: ['a', 'b', 'c', 'd', 'x'] },
     });
     expect(report.metrics).toEqual(result.metrics);
+  });
+
+  it('measures a sub-second latency in milliseconds, though S3 dates the output to the second', async () => {
+    // Invoked at .600 s, written within the same second (LastModified says :00), found by the notification at .950 s.
+    const subSecond = smokeInvocation({ invokedAt: '2025-01-01T00:10:00.600Z' });
+    givenObject(OUTPUT_KEY, ranked('a'), new Date('2025-01-01T00:10:00.000Z'));
+    givenObject(BASELINE_KEY, ranked('a'));
+    const found = { ready: true, polls: 1, nextPollSeconds: 0, checkedAt: '2025-01-01T00:10:00.950Z' };
+    expect((await handler(smokeCaseState({ invocation: subSecond, output: found }))).latencySeconds).toBe(0.35);
+    // Found by a poll 10 s later: the write happened within LastModified's second, so at most its end.
+    const polled = { ...found, checkedAt: '2025-01-01T00:10:10.000Z' };
+    expect((await handler(smokeCaseState({ invocation: subSecond, output: polled }))).latencySeconds).toBe(0.399);
   });
 
   it('fails a topk case below minOverlap with a one-sentence cause naming the report', async () => {
