@@ -5,7 +5,7 @@ import { pipelineFunctionEnvironment } from '../local/lambda/function-environmen
 import { pipelineResources } from '../local/pipeline-resources';
 import { handlerEntry, PIPELINE_STEPS, PROJECT_ROOT, type PipelineStep } from '../infra/step-functions';
 import { atMost, figure, type MeasurementResult } from './figures';
-import { bundleLikeCdk, type LambdaBundle } from './lambda-bundle';
+import { bundleLikeCdk, type LambdaBundle } from '../scripts/lambda-bundle';
 import { runNode } from './node-process';
 import { median, ratio } from './stats';
 
@@ -31,7 +31,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<Measu
   const outDir = mkdtempSync(join(tmpdir(), 'aep-bench-bundles-'));
   try {
     const bundles: LambdaBundle[] = [];
-    for (const step of steps) bundles.push(await bundleLikeCdk(step, outDir));
+    for (const step of steps) bundles.push(await bundleLikeCdk(step, join(outDir, step.folder)));
     options.log(`  bundled ${bundles.length} functions like the CDK stack; timing imports in ${options.runs} fresh processes each`);
 
     const env = childEnvironment();

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, toCliError, type ExitCodeValue } from './cli-errors';
 import { ignoreClosedPipes } from './closed-pipe';
@@ -65,7 +67,8 @@ function applyToAll(command: Command, configure: (c: Command) => void): void {
   for (const sub of command.commands) applyToAll(sub, configure);
 }
 
+/** The version in aep's package.json: one folder up from cli/ in the repository, two from dist/cli/ in the package. */
 function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../package.json') as { version: string }).version;
+  const file = [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')].find((f) => existsSync(f));
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : 'unknown';
 }

@@ -107,12 +107,21 @@ export function substitutionKey(step: PipelineStep): string {
   return `${step.name}FunctionArn`;
 }
 
-/** The repository root, from infra/. */
+/** The folder holding infra/, functions/ and statemachines/: the repository, or dist/ of the installed package. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 /** The absolute path of a step's handler source. */
 export function handlerEntry(step: PipelineStep): string {
   return path.join(PROJECT_ROOT, 'functions', step.folder, 'handler.ts');
+}
+
+/**
+ * Where `npm run build` puts a step's pre-bundled code (index.js and its source map) under a build's root: dist/ of
+ * the package holds them next to the compiled infra/, so from the repository's sources (no lambda/ folder) the
+ * stack always bundles the current handlers itself.
+ */
+export function stepBundleDir(step: PipelineStep, root: string = PROJECT_ROOT): string {
+  return path.join(root, 'lambda', step.folder);
 }
 
 /** The workflow definition every runtime loads. */

@@ -6,8 +6,9 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { acknowledgeJustifiedWildcards } from './justified-wildcards';
-import { handlerEntry, PROJECT_ROOT, STEP_BUNDLING, type PipelineStep } from './step-functions';
+import { handlerEntry, PROJECT_ROOT, STEP_BUNDLING, stepBundleDir, type PipelineStep } from './step-functions';
 
 export interface StepLambdaProps {
   readonly step: PipelineStep;
@@ -26,20 +27,22 @@ export class MissingStepHandler extends Error {
 }
 
 /**
- * One step of the workflow as a Lambda: bundled by the local esbuild (no Docker), the AWS SDK bundled in, arm64,
+ * One step of the workflow as a Lambda: pre-bundled by the package build, or bundled by the local esbuild (no Docker), the AWS SDK bundled in, arm64,
  * X-Ray tracing, its own log group and its own role holding only its own statements (no managed policies).
  */
 export class StepLambda extends Construct {
-  readonly function: NodejsFunction;
+  /** A NodejsFunction from the sources, a plain Function from the package's pre-bundled code. */
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: StepLambdaProps) {
     super(scope, id);
     const entry = handlerEntry(props.step);
-    if (!fs.existsSync(entry)) {
+    const bundle = stepBundleDir(props.step);
+    if (!fs.existsSync(entry) && !fs.existsSync(path.join(bundle, 'index.js'))) {
       throw new MissingStepHandler(
-        `Step ${props.step.name} has no handler: ${entry} does not exist. Each step needs functions/${props.step.folder}/handler.ts exporting \`handler\`.`,
+        `Step ${props.step.name} has no handler: neither ${entry} nor the pre-bundled ${bundle}/index.js exists. Each step needs functions/${props.step.folder}/handler.ts exporting \`handler\` (a package build bundles it: npm run build).`,
       );
     }
 
@@ -62,9 +65,7 @@ export class StepLambda extends Construct {
     for (const statement of props.statements) this.role.addToPrincipalPolicy(statement);
     acknowledgeJustifiedWildcards(this.role, props.statements);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry,
-      handler: 'handler',
+    const common = {
       description: `aep ${props.step.folder}: ${props.step.description}`,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -75,16 +76,27 @@ export class StepLambda extends Construct {
       logGroup: this.logGroup,
       // Stack traces in the logs point at the TypeScript sources through the bundled source map.
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}/package-lock.json`,
-      bundling: {
-        forceDockerBundling: false,
-        ...STEP_BUNDLING,
-        mainFields: [...STEP_BUNDLING.mainFields],
-        format: OutputFormat.CJS,
-        // Bundle the AWS SDK v3 clients: the function runs the versions it was tested with, not the runtime's.
-        externalModules: [],
-      },
-    });
+    };
+    // The installed package ships each step pre-bundled (npm run build), as CDK construct libraries ship their
+    // handlers (aws-cdk-lib's own custom resources do): an app using the construct needs neither esbuild nor
+    // Docker nor aep's sources, synthesizes without bundling, and deploys exactly the code that was released.
+    // From the repository's sources the stack bundles the current handlers with the same options.
+    this.function = fs.existsSync(path.join(bundle, 'index.js'))
+      ? new lambda.Function(this, 'Function', { ...common, code: lambda.Code.fromAsset(bundle), handler: 'index.handler' })
+      : new NodejsFunction(this, 'Function', {
+          ...common,
+          entry,
+          handler: 'handler',
+          projectRoot: PROJECT_ROOT,
+          depsLockFilePath: `${PROJECT_ROOT}/package-lock.json`,
+          bundling: {
+            forceDockerBundling: false,
+            ...STEP_BUNDLING,
+            mainFields: [...STEP_BUNDLING.mainFields],
+            format: OutputFormat.CJS,
+            // Bundle the AWS SDK v3 clients: the function runs the versions it was tested with, not the runtime's.
+            externalModules: [],
+          },
+        });
   }
 }

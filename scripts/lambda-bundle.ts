@@ -12,11 +12,12 @@ export interface LambdaBundle {
 }
 
 /**
- * Bundles a step exactly as infra/step-lambda.ts has NodejsFunction bundle it: the same STEP_BUNDLING options,
- * CommonJS for Node, run from the project root, nothing external (the AWS SDK is bundled in).
+ * Bundles a step into `dir`/index.js exactly as infra/step-lambda.ts has NodejsFunction bundle it: the same
+ * STEP_BUNDLING options, CommonJS for Node, run from the project root, nothing external (the AWS SDK is bundled in).
+ * The package build ships these bundles; the benchmark measures them.
  */
-export async function bundleLikeCdk(step: PipelineStep, outDir: string): Promise<LambdaBundle> {
-  const file = join(outDir, step.folder, 'index.js');
+export async function bundleLikeCdk(step: PipelineStep, dir: string): Promise<LambdaBundle> {
+  const file = join(dir, 'index.js');
   await build({
     entryPoints: [handlerEntry(step)],
     bundle: true,
