@@ -162,7 +162,7 @@ async function startOn(
   // Every function runs with its own role's credentials (none without a template), as in AWS Lambda.
   const lambdaFunction = (arn: string) => stepFunction(arn, undefined, (step) => iam.stepSession(step));
 
-  const stepFunctions = new StepFunctionsService({ dataDir, region, warn: log });
+  const stepFunctions = new StepFunctionsService({ dataDir, region, warn: log, faults: dispatcher.faults });
   const definition = loadPipelineDefinition(region);
   const runner = new WorkflowRunner({
     definition,

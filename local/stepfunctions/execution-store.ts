@@ -1,6 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { checkWriteFault } from '../disk-faults';
+import type { FaultInjector } from '../faults';
 import type { HistoryEvent } from './history';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -29,7 +31,11 @@ export type ExecutionRecord = z.infer<typeof executionRecordSchema>;
  * Layout: <dir>/<state machine name>/<execution name, URI-encoded>.json and .history.jsonl
  */
 export class ExecutionStore {
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    /** `disk` fault rules fail these writes as a full disk would. */
+    private readonly faults?: FaultInjector,
+  ) {
     mkdirSync(dir, { recursive: true });
   }
 
@@ -54,6 +60,7 @@ export class ExecutionStore {
   save(record: ExecutionRecord): void {
     const path = this.recordPath(record);
     mkdirSync(join(path, '..'), { recursive: true });
+    checkWriteFault(this.faults, path);
     writeFileSync(`${path}.tmp`, JSON.stringify(record));
     renameSync(`${path}.tmp`, path);
   }
@@ -61,6 +68,7 @@ export class ExecutionStore {
   /** The one way history reaches the disk: throws when it cannot be written, nothing is dropped quietly. */
   appendHistory(record: ExecutionRecord, events: readonly HistoryEvent[]): void {
     if (events.length === 0) return;
+    checkWriteFault(this.faults, this.historyPath(record));
     appendFileSync(this.historyPath(record), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
   }
 

@@ -48,12 +48,14 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
  */
 export class HistoryTranslator {
   private nextId = 1;
-  private readonly lastInLane = new Map<string, number>();
+  private lastInLane = new Map<string, number>();
   private readonly invocationOfLane = new Map<string, Invocation>();
   private readonly failedLanes = new Set<string>();
   private mapStartedId = 0;
   /** The events of the library event being translated, emitted together once it is. */
   private batch: HistoryEvent[] = [];
+  /** Where ids stood before the batch: a batch that cannot be written gives its ids back. */
+  private beforeBatch = { nextId: 1, lastInLane: new Map<string, number>() };
 
   constructor(
     private readonly states: Map<string, StateInfo>,
@@ -126,7 +128,14 @@ export class HistoryTranslator {
     if (this.batch.length === 0) return;
     const events = this.batch;
     this.batch = [];
-    this.emit(events);
+    try {
+      this.emit(events);
+    } catch (error) {
+      // Not written, so not in the history: the next event written (the closing one) follows the last one that was.
+      this.nextId = this.beforeBatch.nextId;
+      this.lastInLane = this.beforeBatch.lastInLane;
+      throw error;
+    }
   }
 
   private stateEntered(lane: string, at: number, state: NonNullable<LibraryEvent['state']>): void {
@@ -230,6 +239,7 @@ export class HistoryTranslator {
   }
 
   private add(lane: string, timestamp: number, type: string, details: Record<string, unknown>): number {
+    if (this.batch.length === 0) this.beforeBatch = { nextId: this.nextId, lastInLane: new Map(this.lastInLane) };
     const id = this.nextId++;
     // Map iterations interleave, so an iteration's event follows the previous event of that iteration, as in AWS;
     // everything else follows the event just before it.

@@ -105,12 +105,23 @@ export class WorkflowRunner {
       }),
     );
 
+    // An event that cannot be recorded (a full disk) fails the execution: a history with events missing would
+    // tell the operator a different story from what ran.
+    let unrecorded: StopEnding | undefined;
+    const historyFailed = (type: string, error: unknown) => {
+      const cause = historyWriteCause(type, error);
+      warn(`${execution.executionArn}: ${cause}`);
+      return { status: 'FAILED' as const, error: HISTORY_WRITE_ERROR, cause };
+    };
     const drained = (async () => {
       for await (const event of run.eventLogs) {
+        if (unrecorded) continue;
         try {
           history.translate(event as LibraryEvent);
         } catch (error) {
-          warn(`${execution.executionArn}: could not record a history event (${event.type}): ${(error as Error).message}`);
+          unrecorded = historyFailed(event.type, error);
+          stopRequest ??= unrecorded;
+          run.abort();
         }
       }
     })();
@@ -126,7 +137,18 @@ export class WorkflowRunner {
       tokens.endExecution(execution.executionArn, new CallbackTaskError('States.Runtime', 'The execution ended'));
       const stopDate = Date.now();
       await drained;
-      history.terminal(TERMINAL_EVENT[outcome.status], stopDate, terminalDetails(outcome));
+      if (unrecorded) outcome = unrecorded;
+      try {
+        history.terminal(TERMINAL_EVENT[outcome.status], stopDate, terminalDetails(outcome));
+      } catch (error) {
+        if (unrecorded) return { ...outcome, stopDate };
+        outcome = historyFailed(TERMINAL_EVENT[outcome.status], error);
+        try {
+          history.terminal('ExecutionFailed', stopDate, terminalDetails(outcome));
+        } catch {
+          // Still refused: the record says FAILED and why; the history ends at the last event written.
+        }
+      }
       return { ...outcome, stopDate };
     })();
 
@@ -151,6 +173,16 @@ function failureOutcome(error: unknown): Omit<RunOutcome, 'stopDate'> {
     error: failure?.name || 'States.Runtime',
     cause: typeof cause === 'string' ? cause : (failure?.message ?? String(error)),
   };
+}
+
+/** A run whose history could not be written fails as an execution fails on a runtime error it cannot handle. */
+export const HISTORY_WRITE_ERROR = 'States.Runtime';
+
+function historyWriteCause(eventType: string, error: unknown): string {
+  return (
+    `Step Functions could not record the execution's history event ${eventType} (${(error as Error)?.message ?? String(error)}), ` +
+    'so the execution was stopped rather than run on with its history incomplete. Free space in the data dir and start it again.'
+  );
 }
 
 const TERMINAL_EVENT = {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type * as z from 'zod';
 import { AwsError } from '../aws-error';
+import type { FaultInjector } from '../faults';
 import { jsonService } from '../protocols/aws-json';
 import { parseInput as parse } from '../protocols/input-validation';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from '../service';
@@ -79,9 +80,9 @@ export class StepFunctionsService implements ServiceModule {
   private closed = false;
 
   constructor(
-    private readonly options: { dataDir: string; region: string; warn?: (message: string) => void },
+    private readonly options: { dataDir: string; region: string; warn?: (message: string) => void; faults?: FaultInjector },
   ) {
-    this.store = new ExecutionStore(join(options.dataDir, 'stepfunctions'));
+    this.store = new ExecutionStore(join(options.dataDir, 'stepfunctions'), options.faults);
     for (const record of this.store.loadAll(this.warn)) {
       if (record.status === 'RUNNING') this.failInterrupted(record);
       this.executions.set(record.executionArn, { record, finished: Promise.resolve(record) });
@@ -182,7 +183,12 @@ export class StepFunctionsService implements ServiceModule {
       run,
       finished: run.done.then((outcome) => {
         Object.assign(record, outcome);
-        this.store.save(record);
+        try {
+          this.store.save(record);
+        } catch (error) {
+          // The run is over either way; on disk it stays RUNNING, so a restart closes it as interrupted.
+          this.warn(`${record.executionArn}: could not write the execution's ${record.status} record: ${(error as Error).message}`);
+        }
         execution.run = undefined;
         return record;
       }),

@@ -116,7 +116,7 @@ class Harness {
   client!: SFNClient;
 
   constructor(readonly dataDir: string, scenario: Scenario, waitScale: number) {
-    this.service = new StepFunctionsService({ dataDir, region: REGION });
+    this.service = new StepFunctionsService({ dataDir, region: REGION, faults: this.dispatcher.faults });
     const steps = fakeSteps(scenario, this.service.tokens);
     const runner = new WorkflowRunner({
       definition,
@@ -403,6 +403,39 @@ describe('the Step Functions API', () => {
     expect(JSON.parse(described.definition!).States.ValidateInput.Resource).toBe(
       'arn:aws:lambda:us-east-1:000000000000:function:aep-validate-input',
     );
+  });
+});
+
+describe('when the history cannot be written', () => {
+  const diskFull = (h: Harness, rule: { rate?: number; count?: number }) =>
+    h.dispatcher.faults.add({ service: 'disk', operation: 'write', resource: '.history.jsonl', ...rule, error: { code: 'ENOSPC', message: 'no space left on device' } });
+  const namesTheWrite = /^Step Functions could not record the execution's history event \w+ \(ENOSPC: no space left on device, write '.*\.history\.jsonl'\), so the execution was stopped/;
+
+  test('an event that cannot be written fails the execution with a cause naming the write; the history has no gap', async () => {
+    const h = await harness();
+    diskFull(h, { rate: 0.1, count: 1 }); // the 10th history write fails, once
+    const { described, history } = await h.run();
+
+    expect(described).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringMatching(namesTheWrite) });
+    expect(history.map((e) => e.id)).toEqual(history.map((_, i) => i + 1));
+    expect(history.filter((e) => e.type?.startsWith('Execution')).map((e) => e.type)).toEqual(['ExecutionStarted', 'ExecutionFailed']);
+    expect(history[history.length - 1]).toMatchObject({ type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime', cause: described.cause } });
+  });
+
+  test('a closing event that cannot be written turns a success into FAILED with that cause', async () => {
+    // A rule that never fires counts a whole run's history writes; the same run's last write is its closing event.
+    const counting = await harness();
+    const counter = counting.dispatcher.faults.add({ service: 'disk', operation: 'write', resource: '.history.jsonl', rate: 0 });
+    const { described: counted, history: written } = await counting.run();
+    expect(counted.status).toBe('SUCCEEDED');
+    const writes = counting.dispatcher.faults.list().find((rule) => rule.id === counter)!.seen;
+
+    const h = await harness();
+    diskFull(h, { rate: 1 / writes, count: 1 });
+    const { described, history } = await h.run();
+    expect(described).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringMatching(/history event ExecutionSucceeded \(ENOSPC/) });
+    expect(history).toHaveLength(written.length);
+    expect(history[history.length - 1]).toMatchObject({ type: 'ExecutionFailed', id: written.length, executionFailedEventDetails: { cause: described.cause } });
   });
 });
 
