@@ -5,6 +5,7 @@ import { AwsError } from './aws-error';
 import { sendServiceError } from './error-shapes';
 import { describeCall } from './fault-points';
 import { FaultInjector } from './faults';
+import { serveInProcess } from './in-process-connections';
 import { newAdminToken } from './admin-token';
 import { RequestGuard } from './request-guard';
 import { LOCAL_ACCOUNT_ID, type RequestContext, type ServiceModule } from './service';
@@ -20,6 +21,7 @@ export const LOOPBACK = '127.0.0.1';
 export class Dispatcher {
   private readonly server: Server;
   private readonly modules: ServiceModule[] = [];
+  private stopServingInProcess = () => undefined as void;
 
   constructor(
     private readonly region = process.env.AWS_REGION ?? 'us-east-1',
@@ -45,6 +47,8 @@ export class Dispatcher {
       this.server.once('error', reject);
       this.server.listen(port, LOOPBACK, () => resolve());
     });
+    // Clients in this process (the step handlers) reach this server without a socket, through the same route.
+    this.stopServingInProcess = serveInProcess(this.port, this.server);
     return this.url;
   }
 
@@ -57,6 +61,7 @@ export class Dispatcher {
   }
 
   async close(): Promise<void> {
+    this.stopServingInProcess();
     for (const module of [...this.modules].reverse()) await module.close?.();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -13,6 +13,7 @@ import { createConsoleService } from './console/console-service';
 import { adminTokenPath, newAdminToken, writeAdminToken } from './admin-token';
 import { Dispatcher } from './dispatcher';
 import type { FaultInjector } from './faults';
+import { installInProcessTransport } from './in-process-connections';
 import { LocalIam } from './iam/local-iam';
 import { createIamService } from './iam/service';
 import { installFunctionEnvironment, pipelineFunctionEnvironment } from './lambda/function-environment';
@@ -239,6 +240,7 @@ async function startOn(
   const releaseStepLogs = captureStepLogs(dataDir, options.echoStepLogs);
   const restoreEnvironment = installFunctionEnvironment(functionEnvironment, url, region);
   const removeRoleCredentials = installRoleCredentials();
+  const removeInProcessTransport = installInProcessTransport();
 
   await s3.ensureBucket(names.modelsBucket, region);
   await s3.ensureBucket(names.artifactsBucket, region);
@@ -264,6 +266,7 @@ async function startOn(
         await dispatcher.close();
         stopWatchingConfig();
         removeRoleCredentials();
+        removeInProcessTransport();
         restoreEnvironment();
         await releaseStepLogs();
         dataDirLock.release();

@@ -1,3 +1,4 @@
+import type { Agent as HttpAgent } from 'node:http';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
@@ -24,6 +25,7 @@ function cached<T>(name: string, make: () => T): T {
 }
 
 let hostCredentials: CredentialsProvider | undefined;
+let hostAgent: HttpAgent | undefined;
 
 /**
  * Lets a host that runs several functions in one process (the embedded AWS) give every call the credentials of
@@ -35,9 +37,19 @@ export function useHostCredentials(provider: CredentialsProvider | undefined): v
   cache.clear();
 }
 
+/**
+ * Lets that host carry the calls over its own connections (the embedded AWS: in-process, no socket; see
+ * local/in-process-connections.ts). Never set in AWS Lambda.
+ */
+export function useHostAgent(agent: HttpAgent | undefined): void {
+  hostAgent = agent;
+  cache.clear();
+}
+
 const common = () => ({
   maxAttempts: Number(process.env.AEP_SDK_MAX_ATTEMPTS ?? 3),
   ...(hostCredentials === undefined ? {} : { credentials: hostCredentials }),
+  ...(hostAgent === undefined ? {} : { requestHandler: { httpAgent: hostAgent } }),
 });
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loaded on first use, see above */
