@@ -20,11 +20,12 @@ export async function checkOutput(state: InvokedSmokeCaseState, now: Date): Prom
   if (await headObject(invocation.outputLocation)) {
     return { ready: true, polls, nextPollSeconds: 0, checkedAt };
   }
-  if (invocation.failureLocation && (await headObject(invocation.failureLocation))) {
-    const excerpt = await readFirstBytes(invocation.failureLocation, FAILURE_EXCERPT_BYTES);
+  // One ranged GET: it tells whether the failure object exists and reads what it says.
+  const excerpt = invocation.failureLocation ? await readFirstBytes(invocation.failureLocation, FAILURE_EXCERPT_BYTES) : undefined;
+  if (excerpt) {
     throw new SmokeInvocationFailed(
       `case ${caseName}: the endpoint ${invokedEndpoint(state)} failed the request (inference ${invocation.inferenceId}); ` +
-        `failure object ${invocation.failureLocation} says: ${printable(excerpt ?? Buffer.alloc(0))}`,
+        `failure object ${invocation.failureLocation} says: ${printable(excerpt)}`,
     );
   }
 

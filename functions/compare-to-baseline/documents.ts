@@ -3,7 +3,7 @@ import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { s3, sagemakerRuntime } from '../lib/clients';
 import { describeError, isS3NotFound, isTransientAwsError } from '../lib/errors';
 import type { SmokeTest } from '../lib/deployment-input';
-import { headObject, readTextObject, toLocation } from '../lib/s3-objects';
+import { headObject, readBoundedTextObject, toLocation } from '../lib/s3-objects';
 
 /**
  * Fetching the two documents a case compares. What can go wrong here because of the data (missing object, a
@@ -29,14 +29,12 @@ export async function loadBaseline(smokeCase: SmokeTest): Promise<Loaded & { sou
 }
 
 async function loadObject(uri: string, what: string): Promise<Loaded> {
-  const head = await headObject(uri);
-  if (!head) return { ok: false, reason: `${what} ${uri} does not exist` };
-  if (head.sizeBytes > MAX_COMPARED_BYTES) {
-    return { ok: false, reason: `${what} ${uri} is ${mib(head.sizeBytes)}, more than the ${mib(MAX_COMPARED_BYTES)} a comparison reads` };
+  const object = await readBoundedTextObject(uri, MAX_COMPARED_BYTES);
+  if (!object) return { ok: false, reason: `${what} ${uri} does not exist` };
+  if ('tooLarge' in object) {
+    return { ok: false, reason: `${what} ${uri} is ${mib(object.head.sizeBytes)}, more than the ${mib(MAX_COMPARED_BYTES)} a comparison reads` };
   }
-  const object = await readTextObject(uri);
-  if (!object) return { ok: false, reason: `${what} ${uri} disappeared while being read` };
-  return { ok: true, text: object.text, lastModified: head.lastModified };
+  return { ok: true, text: object.text, lastModified: object.head.lastModified };
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { s3 } from './clients';
 import { InvalidInput, isS3NotFound } from './errors';
@@ -37,19 +38,31 @@ export function toLocation(uri: string | S3Location): S3Location {
   return location;
 }
 
+/** What HeadObject and GetObject both answer about an object. */
+interface ObjectMetadata {
+  ETag?: string;
+  VersionId?: string;
+  LastModified?: Date;
+  ContentType?: string;
+}
+
+function objectHead(location: S3Location, metadata: ObjectMetadata, sizeBytes: number): ObjectHead {
+  return {
+    ...location,
+    uri: toS3Uri(location),
+    etag: metadata.ETag ?? '',
+    versionId: metadata.VersionId && metadata.VersionId !== 'null' ? metadata.VersionId : undefined,
+    sizeBytes,
+    lastModified: metadata.LastModified?.toISOString(),
+    contentType: metadata.ContentType,
+  };
+}
+
 export async function headObject(uri: string | S3Location): Promise<ObjectHead | undefined> {
   const location = toLocation(uri);
   try {
     const head = await s3().send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
-    return {
-      ...location,
-      uri: toS3Uri(location),
-      etag: head.ETag ?? '',
-      versionId: head.VersionId && head.VersionId !== 'null' ? head.VersionId : undefined,
-      sizeBytes: head.ContentLength ?? 0,
-      lastModified: head.LastModified?.toISOString(),
-      contentType: head.ContentType,
-    };
+    return objectHead(location, head, head.ContentLength ?? 0);
   } catch (error) {
     if (isS3NotFound(error)) return undefined;
     throw error;
@@ -58,6 +71,29 @@ export async function headObject(uri: string | S3Location): Promise<ObjectHead |
 
 export async function objectExists(uri: string | S3Location): Promise<boolean> {
   return (await headObject(uri)) !== undefined;
+}
+
+/**
+ * The body as text with what S3 says of the object, in one GET; undefined when absent. An object larger than
+ * `maxBytes` is not read (`tooLarge`): its size comes with the GET's headers, so no HEAD is needed to check it first.
+ */
+export async function readBoundedTextObject(
+  uri: string | S3Location,
+  maxBytes: number,
+): Promise<{ head: ObjectHead; text: string } | { head: ObjectHead; tooLarge: true } | undefined> {
+  const location = toLocation(uri);
+  try {
+    const response = await s3().send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
+    const head = objectHead(location, response, response.ContentLength ?? 0);
+    if (head.sizeBytes > maxBytes) {
+      (response.Body as Readable | undefined)?.destroy();
+      return { head, tooLarge: true };
+    }
+    return { head, text: response.Body ? await response.Body.transformToString('utf-8') : '' };
+  } catch (error) {
+    if (isS3NotFound(error)) return undefined;
+    throw error;
+  }
 }
 
 /** The whole body as text, with its ETag; undefined when absent. For small documents (locks, deploy.json, baselines). */
@@ -85,22 +121,36 @@ export async function readJsonObject<T = unknown>(uri: string | S3Location): Pro
 }
 
 /**
- * At most the first `n` bytes (a ranged GET), for magic-number checks and error excerpts. An empty object gives an
- * empty buffer (S3 answers a range on it with 416). Reads the stream only as far as needed, in case a server ignores Range.
+ * What HeadObject says of an object and at most its first `n` bytes, in one ranged GET (not a HEAD and a GET): the
+ * whole size is the total of Content-Range. For magic-number checks and error excerpts; undefined when absent. An
+ * empty object is size 0 with no bytes (S3 answers a range on it with 416, which says nothing else). Reads the stream
+ * only as far as needed, in case a server ignores Range.
  */
-export async function readFirstBytes(uri: string | S3Location, n: number): Promise<Buffer | undefined> {
+export async function readHeadAndFirstBytes(uri: string | S3Location, n: number): Promise<{ head: ObjectHead; bytes: Buffer } | undefined> {
   const location = toLocation(uri);
   try {
     const response = await s3().send(
       new GetObjectCommand({ Bucket: location.bucket, Key: location.key, Range: `bytes=0-${Math.max(0, n - 1)}` }),
     );
-    if (!response.Body) return Buffer.alloc(0);
-    return await takeBytes(response.Body as AsyncIterable<Uint8Array>, n);
+    const sizeBytes = totalOfContentRange(response.ContentRange) ?? response.ContentLength ?? 0;
+    const bytes = response.Body ? await takeBytes(response.Body as AsyncIterable<Uint8Array>, n) : Buffer.alloc(0);
+    return { head: objectHead(location, response, sizeBytes), bytes };
   } catch (error) {
     if (isS3NotFound(error)) return undefined;
-    if (isRangeNotSatisfiable(error)) return Buffer.alloc(0);
+    if (isRangeNotSatisfiable(error)) return { head: objectHead(location, {}, 0), bytes: Buffer.alloc(0) };
     throw error;
   }
+}
+
+/** At most the first `n` bytes (one ranged GET); undefined when the object is absent. */
+export async function readFirstBytes(uri: string | S3Location, n: number): Promise<Buffer | undefined> {
+  return (await readHeadAndFirstBytes(uri, n))?.bytes;
+}
+
+/** `bytes 0-1/2048` → 2048; undefined when absent or unknown (`*`). */
+function totalOfContentRange(contentRange: string | undefined): number | undefined {
+  const total = /\/(\d+)$/.exec(contentRange ?? '')?.[1];
+  return total === undefined ? undefined : Number(total);
 }
 
 async function takeBytes(body: AsyncIterable<Uint8Array>, n: number): Promise<Buffer> {

@@ -6,7 +6,7 @@ import { resourceNames } from '../lib/names';
 import { checkOwnership } from '../lib/ownership';
 import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
 import type { ArtifactIdentity, ExecutionRef, PipelineState } from '../lib/pipeline-state';
-import { headObject, MalformedJsonObject, readFirstBytes, readJsonObject, type ObjectHead } from '../lib/s3-objects';
+import { headObject, MalformedJsonObject, readHeadAndFirstBytes, readJsonObject, type ObjectHead } from '../lib/s3-objects';
 import { keyPrefix, parseS3Uri, toS3Uri } from '../lib/s3-uri';
 import { resolveConfig, smokeTestObjects } from './resolve-config';
 
@@ -92,15 +92,15 @@ async function readDeployFile(uri: string): Promise<DeployFile | undefined> {
 }
 
 async function checkArtifact(uri: string): Promise<ArtifactIdentity> {
-  const head = await readS3(uri, 'modelDataUrl', () => headObject(uri));
-  if (!head) {
+  // One ranged GET: the artifact's identity and size, and its first bytes (gzip's magic number).
+  const object = await readS3(uri, 'modelDataUrl', () => readHeadAndFirstBytes(uri, GZIP_MAGIC.length));
+  if (!object) {
     throw new ArtifactNotFound(`Model artifact ${uri} (modelDataUrl) does not exist; upload model.tar.gz there or fix modelDataUrl`);
   }
+  const { head, bytes: magic } = object;
   if (head.sizeBytes === 0) {
     throw new InvalidModelArtifact(`Model artifact ${uri} (modelDataUrl) is empty (0 bytes); upload a gzip-compressed tar (tar -czf model.tar.gz …)`);
   }
-  const magic = await readS3(uri, 'modelDataUrl', () => readFirstBytes(uri, GZIP_MAGIC.length));
-  if (!magic) throw new ArtifactNotFound(`Model artifact ${uri} (modelDataUrl) was deleted while being validated; upload it again`);
   if (!magic.equals(GZIP_MAGIC)) {
     throw new InvalidModelArtifact(
       `Model artifact ${uri} (modelDataUrl) is not gzip-compressed: it starts with ${hex(magic)}, not ${hex(GZIP_MAGIC)}. ` +

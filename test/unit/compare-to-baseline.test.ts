@@ -18,7 +18,7 @@ const ranked = (...ids: string[]) => JSON.stringify({ recommendations: ids.map((
 
 function givenObject(key: string, body: string, lastModified = new Date('2025-01-01T00:10:42.000Z')) {
   s3Mock.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: body.length, LastModified: lastModified, ETag: '"e"' });
-  s3Mock.on(GetObjectCommand, { Key: key }).resolves({ Body: s3Body(body), ETag: '"e"' });
+  s3Mock.on(GetObjectCommand, { Key: key }).resolves({ Body: s3Body(body), ETag: '"e"', ContentLength: body.length, LastModified: lastModified });
 }
 
 function caseWith(overrides: Partial<SmokeTest>) {
@@ -37,6 +37,7 @@ beforeEach(() => {
   s3Mock.reset();
   runtimeMock.reset();
   s3Mock.on(HeadObjectCommand).rejects(awsError('NotFound', 'Not Found', 404));
+  s3Mock.on(GetObjectCommand).rejects(awsError('NoSuchKey', 'The specified key does not exist.', 404));
   s3Mock.on(PutObjectCommand).resolves({});
 });
 
@@ -120,6 +121,21 @@ describe('CompareToBaseline', () => {
     );
   });
 
+  it('reads the output and the baseline with one GET each (no HEAD first), and refuses one too large to compare unread', async () => {
+    givenObject(OUTPUT_KEY, ranked('a', 'b', 'c', 'd', 'e'));
+    givenObject(BASELINE_KEY, ranked('a', 'b', 'c', 'd', 'e'));
+    await handler(smokeCaseState({ invocation }));
+    expect(s3Mock).toHaveReceivedCommandTimes(GetObjectCommand, 2);
+    expect(s3Mock).not.toHaveReceivedCommand(HeadObjectCommand);
+
+    const body = s3Body('{}') as unknown as { destroy: () => void };
+    const destroy = jest.spyOn(body, 'destroy');
+    s3Mock.on(GetObjectCommand, { Key: OUTPUT_KEY }).resolves({ Body: body as never, ContentLength: 65 * 1024 * 1024 });
+    const result = await handler(smokeCaseState({ invocation }));
+    expect(result.cause).toContain(`the output ${invocation.outputLocation} is 65.0 MiB, more than the 64.0 MiB a comparison reads`);
+    expect(destroy).toHaveBeenCalled();
+  });
+
   it('fails the case when the output object is missing or the baseline object is gone', async () => {
     givenObject(BASELINE_KEY, ranked('a'));
     const missingOutput = await handler(smokeCaseState({ invocation }));
@@ -127,6 +143,7 @@ describe('CompareToBaseline', () => {
 
     s3Mock.reset();
     s3Mock.on(HeadObjectCommand).rejects(awsError('NotFound', 'Not Found', 404));
+    s3Mock.on(GetObjectCommand).rejects(awsError('NoSuchKey', 'The specified key does not exist.', 404));
     s3Mock.on(PutObjectCommand).resolves({});
     givenObject(OUTPUT_KEY, ranked('a'));
     const missingBaseline = await handler(smokeCaseState({ invocation }));
@@ -174,7 +191,7 @@ describe('CompareToBaseline', () => {
   });
 
   it('turns throttling while reading into TransientError (retried, not a failed case)', async () => {
-    s3Mock.on(HeadObjectCommand).rejects(awsError('SlowDown', 'Please reduce your request rate.', 503));
+    s3Mock.on(GetObjectCommand).rejects(awsError('SlowDown', 'Please reduce your request rate.', 503));
     await expect(handler(smokeCaseState({ invocation }))).rejects.toMatchObject({ name: 'TransientError' });
     expect(s3Mock).not.toHaveReceivedCommand(PutObjectCommand);
   });

@@ -23,17 +23,22 @@ const run = (state: unknown) => handler({ state, execution: EXECUTION });
 const notFound = () => awsError('NotFound', 'Not Found', 404);
 
 /** The bucket as it is in the happy path; tests override single objects. */
-function bucketWith(objects: { deployJson?: string; artifactHead?: object; firstBytes?: Buffer } = {}) {
+function bucketWith(objects: { deployJson?: string; firstBytes?: Buffer } = {}) {
   s3Mock.on(HeadObjectCommand).rejects(notFound());
-  s3Mock
-    .on(HeadObjectCommand, { Key: ARTIFACT_KEY })
-    .resolves(objects.artifactHead ?? { ETag: '"9b2cf535"', VersionId: 'v-1', ContentLength: 2048, LastModified: new Date('2025-01-01T00:00:00Z') });
   for (const key of ['payloads/shoes.json', 'baselines/shoes.json']) s3Mock.on(HeadObjectCommand, { Key: key }).resolves({ ContentLength: 10 });
   s3Mock.on(GetObjectCommand).rejects(awsError('NoSuchKey', 'The specified key does not exist.', 404));
   if (objects.deployJson !== undefined) {
     s3Mock.on(GetObjectCommand, { Key: DEPLOY_JSON_KEY }).callsFake(() => ({ Body: s3Body(objects.deployJson!), ETag: '"d"' }));
   }
-  s3Mock.on(GetObjectCommand, { Key: ARTIFACT_KEY, Range: 'bytes=0-1' }).callsFake(() => ({ Body: s3Body(objects.firstBytes ?? GZIP) }));
+  // The artifact's ranged GET answers as S3 does: the first bytes, and the whole size in Content-Range.
+  s3Mock.on(GetObjectCommand, { Key: ARTIFACT_KEY, Range: 'bytes=0-1' }).callsFake(() => ({
+    Body: s3Body(objects.firstBytes ?? GZIP),
+    ETag: '"9b2cf535"',
+    VersionId: 'v-1',
+    ContentLength: 2,
+    ContentRange: 'bytes 0-1/2048',
+    LastModified: new Date('2025-01-01T00:00:00Z'),
+  }));
 }
 
 beforeEach(() => {
@@ -134,6 +139,8 @@ describe('a valid deployment', () => {
       onFailure: 'rollback',
     });
     expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { Key: ARTIFACT_KEY, Range: 'bytes=0-1' });
+    // identity, size and magic number from that one GET
+    expect(s3Mock).not.toHaveReceivedCommandWith(HeadObjectCommand, { Key: ARTIFACT_KEY });
   });
 
   it('layers defaults ← deploy.json ← execution input, merging nested objects by key', async () => {
@@ -301,7 +308,7 @@ describe('deploy.json', () => {
 
 describe('S3 objects', () => {
   it('is ArtifactNotFound when the artifact does not exist', async () => {
-    s3Mock.on(HeadObjectCommand, { Key: ARTIFACT_KEY }).rejects(notFound());
+    s3Mock.on(GetObjectCommand, { Key: ARTIFACT_KEY }).rejects(awsError('NoSuchKey', 'The specified key does not exist.', 404));
     await expect(run({ modelDataUrl: MODEL_DATA_URL })).rejects.toMatchObject({
       name: 'ArtifactNotFound',
       message: expect.stringContaining(`Model artifact ${MODEL_DATA_URL} (modelDataUrl) does not exist`),
@@ -309,7 +316,8 @@ describe('S3 objects', () => {
   });
 
   it('is InvalidModelArtifact when the artifact is empty', async () => {
-    bucketWith({ artifactHead: { ETag: '"e"', ContentLength: 0 } });
+    // S3 answers a range on an empty object with 416
+    s3Mock.on(GetObjectCommand, { Key: ARTIFACT_KEY }).rejects(awsError('InvalidRange', 'The requested range is not satisfiable', 416));
     await expect(run({ modelDataUrl: MODEL_DATA_URL })).rejects.toMatchObject({ name: 'InvalidModelArtifact', message: expect.stringContaining('empty') });
   });
 
