@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { AwsError } from '../aws-error';
+import { checkWriteFault } from '../disk-faults';
 import type { FaultInjector } from '../faults';
 import { jsonService } from '../protocols/aws-json';
 import { LOCAL_ACCOUNT_ID, type ServiceModule } from '../service';
@@ -88,9 +89,19 @@ const eventsInput = z.object({
 export function createEventBridgeService(options: EventBridgeOptions): EventBridgeService {
   const file = join(options.dataDir, 'events', 'rules.json');
   const rules = new Map<string, Rule>(load(file).map((rule) => [rule.Name, rule]));
-  const save = () => {
-    mkdirSync(join(options.dataDir, 'events'), { recursive: true });
-    writeFileSync(file, JSON.stringify([...rules.values()]));
+  /** Applies a change to the rules and writes them; when the write fails (a full disk) the rules are as before. */
+  const commit = (change: () => void) => {
+    const before = [...rules.entries()].map(([name, r]) => ({ name, r, targets: r.targets }));
+    change();
+    try {
+      mkdirSync(join(options.dataDir, 'events'), { recursive: true });
+      checkWriteFault(options.faults, file);
+      writeFileSync(file, JSON.stringify([...rules.values()]));
+    } catch (error) {
+      rules.clear();
+      for (const { name, r, targets } of before) rules.set(name, Object.assign(r, { targets }));
+      throw error;
+    }
   };
   const log = options.log ?? (() => undefined);
   const delivered: { rule: string; target: string; detailType: string; resources: string[] }[] = [];
@@ -144,15 +155,16 @@ export function createEventBridgeService(options: EventBridgeOptions): EventBrid
         const pattern = required(request.EventPattern, 'EventPattern');
         parsePattern(pattern);
         const existing = rules.get(name);
-        rules.set(name, {
-          Name: name,
-          Arn: ruleArn(name),
-          EventPattern: pattern,
-          State: request.State ?? 'ENABLED',
-          Description: request.Description,
-          targets: existing?.targets ?? [],
-        });
-        save();
+        commit(() =>
+          rules.set(name, {
+            Name: name,
+            Arn: ruleArn(name),
+            EventPattern: pattern,
+            State: request.State ?? 'ENABLED',
+            Description: request.Description,
+            targets: existing?.targets ?? [],
+          }),
+        );
         return { RuleArn: ruleArn(name) };
       },
       DescribeRule(input) {
@@ -166,24 +178,22 @@ export function createEventBridgeService(options: EventBridgeOptions): EventBrid
         const request = parse(ruleInput, input);
         const r = rules.get(required(request.Name, 'Name'));
         if (r && r.targets.length > 0) throw new AwsError('ValidationException', 'Rule can\'t be deleted since it has targets.');
-        if (rules.delete(request.Name!)) save();
+        if (r) commit(() => rules.delete(request.Name!));
         return {};
       },
       PutTargets(input) {
         const request = parse(targetsInput, input);
         const r = rule(request.Rule, request.EventBusName);
-        for (const target of request.Targets ?? []) {
-          if (target.Input !== undefined) parseJsonText(target.Input, 'Input');
-          r.targets = [...r.targets.filter((t) => t.Id !== target.Id), target];
-        }
-        save();
+        for (const target of request.Targets ?? []) if (target.Input !== undefined) parseJsonText(target.Input, 'Input');
+        commit(() => {
+          for (const target of request.Targets ?? []) r.targets = [...r.targets.filter((t) => t.Id !== target.Id), target];
+        });
         return { FailedEntryCount: 0, FailedEntries: [] };
       },
       RemoveTargets(input) {
         const request = parse(targetsInput, input);
         const r = rule(request.Rule, request.EventBusName);
-        r.targets = r.targets.filter((t) => !(request.Ids ?? []).includes(t.Id));
-        save();
+        commit(() => (r.targets = r.targets.filter((t) => !(request.Ids ?? []).includes(t.Id))));
         return { FailedEntryCount: 0, FailedEntries: [] };
       },
       ListTargetsByRule(input) {
@@ -230,8 +240,7 @@ export function createEventBridgeService(options: EventBridgeOptions): EventBrid
     deliveries: () => delivered,
     putRule(name, eventPattern, targets) {
       parsePattern(eventPattern);
-      rules.set(name, { Name: name, Arn: ruleArn(name), EventPattern: eventPattern, State: 'ENABLED', targets });
-      save();
+      commit(() => rules.set(name, { Name: name, Arn: ruleArn(name), EventPattern: eventPattern, State: 'ENABLED', targets }));
     },
     emit(fields) {
       deliver(newEvent({ ...fields, time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }));
