@@ -13,7 +13,7 @@ import { assertKey, assertBucketName } from './names';
 import { assertReadConditions, attributesFromHeaders, objectHeaders } from './object-headers';
 import { partRange } from './part-range';
 import { resolveRange } from './range';
-import { BodyVerifier, receiveBody } from './receive-body';
+import { BodyVerifier, DEFAULT_OBJECT_CHECKSUM, receiveBody } from './receive-body';
 import type { ObjectMeta, WriteConditions } from './store';
 
 /** The conditional-write headers of a PutObject/CopyObject/CompleteMultipartUpload; S3 only implements `If-None-Match: *`. */
@@ -44,7 +44,7 @@ export const putObject: S3Operation = async (call) => {
   const attributes = attributesFromHeaders(req.headers);
   const conditions = writeConditions(call);
   precheckWrite(call, conditions);
-  const body = await receiveBody(req, store.tempPath());
+  const body = await receiveBody(req, store.tempPath(), { defaultAlgorithm: DEFAULT_OBJECT_CHECKSUM });
   const meta = await store
     .commit(bucket, key, { tempPath: body.tempPath, size: body.size, etag: `"${body.md5Hex}"`, checksum: body.checksum }, attributes, conditions)
     .catch(async (error) => {
@@ -185,7 +185,8 @@ export const copyObject: S3Operation = async (call) => {
   precheckWrite(call, conditions);
   const { meta: sourceMeta, handle } = await store.open(source.bucket, source.key);
   const tempPath = store.tempPath();
-  // A copy is one PUT: a source's COMPOSITE checksum becomes the full-object checksum of the same algorithm, as in S3.
+  // A copy is one PUT: a source's COMPOSITE checksum becomes the full-object checksum of the same algorithm, and a
+  // source without one (stored before S3's default) gets the default, as in S3.
   const { md5Hex, checksum } = await copyToTemp(
     handle,
     sourceMeta.size,
@@ -194,7 +195,7 @@ export const copyObject: S3Operation = async (call) => {
       assertReadConditions(req.headers, sourceMeta, 'x-amz-copy-source-');
       return undefined;
     },
-    sourceMeta.checksum?.algorithm,
+    sourceMeta.checksum?.algorithm ?? DEFAULT_OBJECT_CHECKSUM,
   );
   const attributes =
     directive === 'REPLACE'

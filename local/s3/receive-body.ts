@@ -58,7 +58,8 @@ export class BodyVerifier {
   private readonly checksum?: Checksum;
   private readonly headerValue?: string;
 
-  constructor(headers: IncomingHttpHeaders) {
+  /** `defaultAlgorithm`: computed when the client declares none (S3 gives every new object a CRC64NVME). */
+  constructor(headers: IncomingHttpHeaders, defaultAlgorithm?: ChecksumAlgorithm) {
     const contentMd5 = headers['content-md5'];
     if (typeof contentMd5 === 'string') {
       if (Buffer.from(contentMd5, 'base64').length !== 16) throw s3Errors.invalidDigest();
@@ -70,6 +71,7 @@ export class BodyVerifier {
       this.sha256 = createHash('sha256');
     }
     ({ algorithm: this.algorithm, trailer: this.trailer } = declaredChecksum(headers));
+    this.algorithm ??= defaultAlgorithm;
     if (this.algorithm) {
       this.checksum = createChecksum(this.algorithm);
       const value = headers[checksumHeader(this.algorithm)];
@@ -124,15 +126,24 @@ export function declaredLength(headers: IncomingHttpHeaders): number | undefined
   return value;
 }
 
+/** S3's checksum for an object uploaded without one (AWS's default data integrity protections, December 2024). */
+export const DEFAULT_OBJECT_CHECKSUM: ChecksumAlgorithm = 'CRC64NVME';
+
 /**
  * Streams a PUT/UploadPart body to `tempPath` — decoding aws-chunked, counting, hashing — and verifies it.
+ * `defaultAlgorithm`: the checksum computed on the way when the client declared none.
  * Never holds more than a chunk in memory. The temp file is removed if anything fails. The request is never
  * destroyed here (its socket carries the error response); an unread rest makes the error close the connection.
  */
-export async function receiveBody(req: IncomingMessage, tempPath: string, maxBytes = MAX_PUT_BYTES): Promise<ReceivedBody> {
+export async function receiveBody(
+  req: IncomingMessage,
+  tempPath: string,
+  options: { maxBytes?: number; defaultAlgorithm?: ChecksumAlgorithm } = {},
+): Promise<ReceivedBody> {
+  const { maxBytes = MAX_PUT_BYTES, defaultAlgorithm } = options;
   const expected = declaredLength(req.headers);
   if (expected !== undefined && expected > maxBytes) throw s3Errors.entityTooLarge(expected, maxBytes);
-  const verifier = new BodyVerifier(req.headers);
+  const verifier = new BodyVerifier(req.headers, defaultAlgorithm);
   const trailers: Record<string, string> = {};
   const raw: AsyncIterable<Buffer> = req.iterator({ destroyOnReturn: false });
   const source = isAwsChunked(req.headers) ? decodeAwsChunked(raw, trailers) : raw;

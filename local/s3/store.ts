@@ -4,7 +4,8 @@ import { appendFile, open, rename, rm, writeFile, type FileHandle } from 'node:f
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ensureDir, hashedName, KeyedMutex, listDirSync, readJsonFileSync, writeFileAtomic } from '../data-dir';
-import { CHECKSUM_ALGORITHMS } from '../protocols/checksums';
+import { CHECKSUM_ALGORITHMS, createChecksum } from '../protocols/checksums';
+import { DEFAULT_OBJECT_CHECKSUM } from './receive-body';
 import { s3Errors } from './errors';
 import { assertBucketName, compareKeys } from './names';
 import { encodeTrailer, readTrailerSync } from './object-trailer';
@@ -192,11 +193,21 @@ export class S3Store {
     });
   }
 
-  /** Stores bytes already in memory as an unconditional PutObject would: one write of bytes and trailer, one rename. */
+  /**
+   * Stores bytes already in memory as an unconditional PutObject without a checksum would: with S3's default
+   * checksum, in one write of bytes and trailer, one rename.
+   */
   async put(bucket: string, key: string, body: Buffer, attributes: ObjectAttributes): Promise<ObjectMeta> {
     return this.locks.run(`${bucket}/${key}`, async () => {
       const current = this.requireBucket(bucket).objects.get(key);
-      const staged = { tempPath: this.tempPath(), size: body.length, etag: `"${createHash('md5').update(body).digest('hex')}"` };
+      const crc = createChecksum(DEFAULT_OBJECT_CHECKSUM);
+      crc.update(body);
+      const staged = {
+        tempPath: this.tempPath(),
+        size: body.length,
+        etag: `"${createHash('md5').update(body).digest('hex')}"`,
+        checksum: { algorithm: DEFAULT_OBJECT_CHECKSUM, value: crc.digestBase64(), type: 'FULL_OBJECT' as const },
+      };
       const { meta, trailer } = this.version(key, staged, attributes);
       try {
         await writeFile(staged.tempPath, [body, trailer]);
