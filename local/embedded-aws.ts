@@ -201,7 +201,7 @@ async function startOn(
     waitScale,
   });
   const iamService = createIamService({ dataDir, builtInRoles: () => iam.builtInRoles() });
-  const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log } });
+  const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log }, faults: dispatcher.faults });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, sns, faults: dispatcher.faults, cloudwatch, waitScale });
   cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));
   const applicationAutoScaling = createApplicationAutoScalingService({ dataDir, region, waitScale, sagemaker, cloudwatch });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError } from '../aws-error';
+import type { FaultInjector } from '../faults';
 import { queryList, queryMap, queryService, requiredParam, type QueryParams } from '../protocols/query';
 import type { XmlElement } from '../protocols/xml';
 import type { RequestContext, ServiceModule } from '../service';
@@ -41,8 +42,8 @@ const PROTOCOLS = [...CONFIRMED_PROTOCOLS, 'http', 'https', 'email', 'email-json
  * The embedded SNS over the Query protocol: topics, Publish (kept; delivered to Lambda subscriptions), subscriptions.
  * Messages are readable in-process (`messages()`) and at `GET /_aep/sns/messages?topicArn=…`.
  */
-export function createSnsService(options: { dataDir: string; lambdas?: LambdaDelivery }): SnsService {
-  const store = new SnsStore(options.dataDir);
+export function createSnsService(options: { dataDir: string; lambdas?: LambdaDelivery; faults?: FaultInjector }): SnsService {
+  const store = new SnsStore(options.dataDir, options.faults);
 
   function topic(arn: string): Topic {
     if (!/^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/.test(arn)) throw invalidParameter('TopicArn');
@@ -69,15 +70,18 @@ export function createSnsService(options: { dataDir: string; lambdas?: LambdaDel
         return { TopicArn: arn };
       }
       const tags = Object.fromEntries(queryList(params, 'Tags.member').map((t) => [t.Key ?? '', t.Value ?? '']));
-      store.topics.set(arn, { arn, name, attributes, tags, subscriptions: [] });
-      await store.saveTopics();
+      await store.commitTopics(
+        () => store.topics.set(arn, { arn, name, attributes, tags, subscriptions: [] }),
+        () => store.topics.delete(arn),
+      );
       return { TopicArn: arn };
     },
 
     async DeleteTopic(params: QueryParams): Promise<undefined> {
       const arn = requiredParam(params, 'TopicArn');
       // Deleting a topic that does not exist succeeds, as in SNS.
-      if (store.topics.delete(arn)) await store.saveTopics();
+      const deleted = store.topics.get(arn);
+      if (deleted) await store.commitTopics(() => store.topics.delete(arn), () => store.topics.set(arn, deleted));
       return undefined;
     },
 
@@ -112,8 +116,12 @@ export function createSnsService(options: { dataDir: string; lambdas?: LambdaDel
       const t = topic(requiredParam(params, 'TopicArn'));
       const name = requiredParam(params, 'AttributeName');
       if (!SETTABLE_ATTRIBUTES.includes(name)) throw invalidParameter('AttributeName');
-      t.attributes[name] = params.AttributeValue ?? '';
-      await store.saveTopics();
+      const had = Object.hasOwn(t.attributes, name);
+      const previous = t.attributes[name];
+      await store.commitTopics(
+        () => (t.attributes[name] = params.AttributeValue ?? ''),
+        () => (had ? (t.attributes[name] = previous) : delete t.attributes[name]),
+      );
       return undefined;
     },
 
@@ -136,8 +144,11 @@ export function createSnsService(options: { dataDir: string; lambdas?: LambdaDel
           pendingConfirmation: !CONFIRMED_PROTOCOLS.includes(protocol),
           attributes: queryMap(params, 'Attributes.entry'),
         };
-        t.subscriptions.push(subscription);
-        await store.saveTopics();
+        const added = subscription;
+        await store.commitTopics(
+          () => t.subscriptions.push(added),
+          () => (t.subscriptions = t.subscriptions.filter((s) => s !== added)),
+        );
       }
       const showArn = !subscription.pendingConfirmation || params.ReturnSubscriptionArn === 'true';
       return { SubscriptionArn: showArn ? subscription.subscriptionArn : 'pending confirmation' };
@@ -162,8 +173,11 @@ export function createSnsService(options: { dataDir: string; lambdas?: LambdaDel
       const arn = requiredParam(params, 'SubscriptionArn');
       const t = [...store.topics.values()].find((candidate) => candidate.subscriptions.some((s) => s.subscriptionArn === arn));
       if (!t) throw new AwsError('NotFound', 'Subscription does not exist', 404);
-      t.subscriptions = t.subscriptions.filter((s) => s.subscriptionArn !== arn);
-      await store.saveTopics();
+      const removed = t.subscriptions.find((s) => s.subscriptionArn === arn)!;
+      await store.commitTopics(
+        () => (t.subscriptions = t.subscriptions.filter((s) => s !== removed)),
+        () => t.subscriptions.push(removed),
+      );
       return undefined;
     },
   };

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { BatchedAppend } from '../batched-append';
 import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
+import { checkWriteFault } from '../disk-faults';
+import type { FaultInjector } from '../faults';
 
 const subscriptionSchema = z.object({
   subscriptionArn: z.string(),
@@ -55,7 +57,11 @@ export class SnsStore {
   private readonly messagesFile: string;
   private readonly messageLines: BatchedAppend;
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    /** `disk` fault rules fail these writes as a full disk would. */
+    private readonly faults?: FaultInjector,
+  ) {
     const dir = ensureDir(join(dataDir, 'sns'));
     this.topicsFile = join(dir, 'topics.json');
     this.messagesFile = join(dir, 'messages.jsonl');
@@ -78,14 +84,28 @@ export class SnsStore {
     }
   }
 
-  /** Persists the topics after a change; writes are serialized so the last change always lands last. */
-  async saveTopics(): Promise<void> {
-    await this.writes.run('topics', () => writeFileAtomic(this.topicsFile, JSON.stringify([...this.topics.values()])));
+  /**
+   * Applies a change to the topics and persists them; when the write fails (a full disk) `undo` takes the change back,
+   * so the request fails with nothing changed and succeeds when retried. Writes are serialized: the last lands last.
+   */
+  async commitTopics(change: () => void, undo: () => void): Promise<void> {
+    change();
+    try {
+      await this.writes.run('topics', async () => {
+        checkWriteFault(this.faults, this.topicsFile);
+        await writeFileAtomic(this.topicsFile, JSON.stringify([...this.topics.values()]));
+      });
+    } catch (error) {
+      undo();
+      throw error;
+    }
   }
 
+  /** Keeps a message once it is written: a Publish that failed on a full disk leaves no message behind. */
   async addMessage(message: PublishedMessage): Promise<void> {
-    this.published.push(message);
+    checkWriteFault(this.faults, this.messagesFile);
     await this.messageLines.append(`${JSON.stringify(message)}\n`);
+    this.published.push(message);
   }
 
   get messageCount(): number {
