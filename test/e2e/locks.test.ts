@@ -1,6 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { startTestAws, type TestAws } from '../helpers/embedded';
 import {
   echoDeployment,
   ECHO_FIXTURES,
@@ -8,9 +7,9 @@ import {
   finishExecution,
   readAuditRecord,
   runResources,
+  sharedEchoAws,
   stateWindow,
   statesEntered,
-  uploadEchoFixtures,
   type FinishedExecution,
 } from '../helpers/scenario';
 
@@ -20,18 +19,10 @@ import {
  */
 
 const ENDPOINT = 'lock-race';
-let t: TestAws;
-
-beforeAll(async () => {
-  t = await startTestAws();
-  await uploadEchoFixtures(t);
-}, 60_000);
-
-afterAll(async () => {
-  await t?.stop();
-});
+const testAws = sharedEchoAws();
 
 test('two model.tar.gz uploads at once: both SUCCEEDED, strictly one after the other', async () => {
+  const t = testAws();
   const settings = echoDeployment(ENDPOINT);
   delete settings.modelDataUrl;
   delete settings.endpointName; // derived from models/lock-race/…, as for any upload

@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DeleteEndpointCommand, DeleteEndpointConfigCommand, DeleteModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { startTestAws, type TestAws } from '../helpers/embedded';
 import { peakRssGrowth, writeGzipBomb } from '../helpers/gzip-bomb';
-import { echoDeployment, eventually, expectEnding, runDeployment, uploadEchoFixtures } from '../helpers/scenario';
+import { echoDeployment, eventually, expectEnding, runDeployment, sharedEchoAws } from '../helpers/scenario';
 
 /**
  * A gzip bomb uploaded as a model.tar.gz (issue 9, defect 3): ~1 MiB that inflates to 1 GiB, against a cap lowered to
@@ -17,34 +16,28 @@ const MiB = 1024 * 1024;
 const BOMB = 's3://aep-models/fixtures/bomb/model.tar.gz';
 const OVER_CAP = /Model data s3:\/\/aep-models\/fixtures\/bomb\/model\.tar\.gz expands beyond the extraction cap: more than 16 MiB \(hosting\.maxModelBytes\)/;
 
-let t: TestAws;
+const testAws = sharedEchoAws({ modelCaps: { maxModelBytes: 16 * MiB } });
 
 beforeAll(async () => {
-  t = await startTestAws({ modelCaps: { maxModelBytes: 16 * MiB } });
-  await uploadEchoFixtures(t);
   const dir = mkdtempSync(join(tmpdir(), 'aep-bomb-'));
   try {
     writeGzipBomb(join(dir, 'model.tar.gz'), 1024 * MiB);
     const body = readFileSync(join(dir, 'model.tar.gz'));
     expect(body.length).toBeLessThan(2 * MiB);
-    await t.clients.s3.send(new PutObjectCommand({ Bucket: 'aep-models', Key: 'fixtures/bomb/model.tar.gz', Body: body }));
+    await testAws().clients.s3.send(new PutObjectCommand({ Bucket: 'aep-models', Key: 'fixtures/bomb/model.tar.gz', Body: body }));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 120_000);
-
-afterAll(async () => {
-  await t?.stop();
 });
 
 /** What the embedded SageMaker keeps of extracted models: nothing of a bomb, not even a partial directory. */
 function extractedModels(): string[] {
-  const root = join(t.dataDir, 'hosting', 'models');
+  const root = join(testAws().dataDir, 'hosting', 'models');
   return existsSync(root) ? readdirSync(root).flatMap((model) => readdirSync(join(root, model)).map((dir) => `${model}/${dir}`)) : [];
 }
 
 test('CreateEndpoint on the bomb: Failed with a FailureReason naming the cap, memory bounded, nothing left on disk', async () => {
-  const sagemaker = t.clients.sagemaker;
+  const sagemaker = testAws().clients.sagemaker;
   await sagemaker.send(new CreateModelCommand({ ModelName: 'bomb', PrimaryContainer: { Image: 'local/echo:latest', ModelDataUrl: BOMB } }));
   await sagemaker.send(
     new CreateEndpointConfigCommand({
@@ -75,6 +68,7 @@ test('CreateEndpoint on the bomb: Failed with a FailureReason naming the cap, me
 }, 90_000);
 
 test('the pipeline deploying the bomb: FAILED with EndpointCreationFailed naming the cap, rolled back to nothing', async () => {
+  const t = testAws();
   const run = await runDeployment(t, 'bomb-1', { ...echoDeployment('bomb-pipeline'), modelDataUrl: BOMB });
   await expectEnding(t, run, { endpointName: 'bomb-pipeline', status: 'FAILED', error: 'EndpointCreationFailed', cause: OVER_CAP });
   // Nothing was kept of the bomb's extraction.

@@ -1,23 +1,14 @@
-import { startTestAws, type TestAws } from '../helpers/embedded';
-import { echoDeployment, expectEnding, readAuditRecord, runDeployment, runResources, statesEntered, uploadEchoFixtures } from '../helpers/scenario';
+import { echoDeployment, expectEnding, readAuditRecord, runDeployment, runResources, sharedEchoAws, statesEntered } from '../helpers/scenario';
 
 /**
  * A deployment without smoke cases (smokeTests defaults to []): it deploys, and the gate is recorded as having no
  * cases — not a States.Runtime failure that skips the rollback, the audit record, the event and the lock release.
  */
 
-let t: TestAws;
-
-beforeAll(async () => {
-  t = await startTestAws();
-  await uploadEchoFixtures(t);
-}, 60_000);
-
-afterAll(async () => {
-  await t?.stop();
-});
+const testAws = sharedEchoAws();
 
 test('smokeTests: [] deploys, records "no cases", releases the lock (a second run deploys too)', async () => {
+  const t = testAws();
   const input = { ...echoDeployment('no-cases'), smokeTests: [] };
   const first = await runDeployment(t, 'no-cases-1', input);
   const firstResources = runResources('no-cases', first.executionArn);

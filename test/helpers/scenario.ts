@@ -22,7 +22,7 @@ import type { DeploymentEvent } from '../../functions/lib/deployment-events';
 import { artifactKeys, isDerivedName, resourceNames } from '../../functions/lib/names';
 import { create as createTar } from 'tar';
 import { ADMIN_TOKEN_HEADER } from '../../local/request-guard';
-import type { TestAws } from './embedded';
+import { startTestAws, type TestAws, type TestAwsOptions } from './embedded';
 
 /**
  * What every failure scenario checks, in one place: how the execution ended, the audit record, the deployment-events
@@ -316,6 +316,25 @@ export async function uploadEchoFixtures(t: TestAws): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One embedded AWS with the echo fixtures, shared by a test file's tests: started before them, stopped after
+ * (it registers the beforeAll and afterAll). Call what it returns inside a test or a later hook.
+ */
+export function sharedEchoAws(options: TestAwsOptions = {}): () => TestAws {
+  let t: TestAws | undefined;
+  beforeAll(async () => {
+    t = await startTestAws(options);
+    await uploadEchoFixtures(t);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+  return () => {
+    if (!t) throw new Error('The embedded AWS did not start: see the beforeAll error.');
+    return t;
+  };
 }
 
 export interface EchoOptions {

@@ -1,7 +1,6 @@
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -12,25 +11,19 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { createS3Service, type ObjectCreatedEvent } from '../../local/s3/service';
-import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
+import type { ObjectCreatedEvent } from '../../local/s3/service';
+import { startEmbeddedS3 } from '../helpers/embedded-s3';
 
-let aws: LocalAws;
 let s3: S3Client;
-const created: ObjectCreatedEvent[] = [];
+let created: ObjectCreatedEvent[];
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  aws = await startLocalAws((dataDir) => [createS3Service({ dataDir, onObjectCreated: (e) => created.push(e) })]);
-  s3 = new S3Client(localClientConfig(aws.url));
-  await s3.send(new CreateBucketCommand({ Bucket: 'mpu' }));
-  await s3.send(new CreateBucketCommand({ Bucket: 'listing' }));
+  ({ s3, created, close } = await startEmbeddedS3(['mpu', 'listing']));
   const keys = ['a.txt', 'b/1.txt', 'b/2.txt', 'b/c/3.txt', 'c.txt', 'd/x', 'é.txt', '😀.txt', '\uE000.txt'];
   for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: 'listing', Key: key, Body: key }));
 });
-afterAll(async () => {
-  s3.destroy();
-  await aws.close();
-});
+afterAll(() => close());
 
 async function code(promise: Promise<unknown>): Promise<string> {
   try {

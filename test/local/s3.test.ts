@@ -16,22 +16,15 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createS3Service, type ObjectCreatedEvent } from '../../local/s3/service';
-import { localClientConfig, startLocalAws, type LocalAws } from '../helpers/local-aws';
+import type { ObjectCreatedEvent } from '../../local/s3/service';
+import { startEmbeddedS3 } from '../helpers/embedded-s3';
 
-let aws: LocalAws;
 let s3: S3Client;
-const created: ObjectCreatedEvent[] = [];
+let created: ObjectCreatedEvent[];
+let close: () => Promise<void>;
 
-beforeAll(async () => {
-  aws = await startLocalAws((dataDir) => [createS3Service({ dataDir, onObjectCreated: (e) => created.push(e) })]);
-  s3 = new S3Client(localClientConfig(aws.url));
-  await s3.send(new CreateBucketCommand({ Bucket: 'data' }));
-});
-afterAll(async () => {
-  s3.destroy();
-  await aws.close();
-});
+beforeAll(async () => ({ s3, created, close } = await startEmbeddedS3(['data'])));
+afterAll(() => close());
 
 /** The S3 error a call failed with: code, HTTP status, and the raw fields of the error document. */
 async function failure(promise: Promise<unknown>): Promise<{ code: string; status: number; message: string; raw: Record<string, unknown> }> {
