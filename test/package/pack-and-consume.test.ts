@@ -8,7 +8,7 @@ import { consumerLockfile, type PackedPackage } from './consumer-lockfile';
 /**
  * aep as other CDK apps use it: `npm pack` (which builds dist/ through prepack), the tarball installed offline into
  * a copy of examples/cdk-app in a temporary folder, the app type-checked against the installed declarations,
- * synthesized with its own props and cdk-nag's AWS Solutions checks, and the installed `aep` command run.
+ * synthesized with its own props and cdk-nag's AWS Solutions checks, and the installed `aep` command run (its demo too).
  */
 const EXAMPLE_APP = join(REPO_ROOT, 'examples', 'cdk-app');
 const STACK = 'RecommenderPipeline';
@@ -125,4 +125,10 @@ describe('the aep package', () => {
     const version = run(bin, ['--version'], app);
     expect(version).toMatchObject({ status: 0, stdout: `${JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version}\n` });
   });
+
+  it('runs the demo on the embedded AWS from the installed package: every file the compiled code reads is shipped', () => {
+    const demo = run(join(app, 'node_modules', '.bin', 'aep'), ['demo'], app);
+    expect({ status: demo.status, stderr: demo.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    expect(demo.stdout).toContain('All as expected');
+  }, 600_000);
 });
