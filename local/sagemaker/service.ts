@@ -403,6 +403,7 @@ export function createSageMakerService(options: SageMakerServiceOptions): SageMa
         const deployment = retainVariantProperties(
           resolveDeployment(configRecord(input.EndpointConfigName, ctx), ctx),
           input.RetainAllVariantProperties ? record.current : undefined,
+          input.ExcludeRetainedVariantProperties?.map((p) => p.VariantPropertyType),
         );
         checkInstanceLimit(deployment);
         store.commit(() => Object.assign(record, { EndpointStatus: 'Updating', pending: deployment, LastModifiedTime: Date.now(), ...(guardrails ? { LastDeploymentConfig: guardrails } : {}) }));

@@ -92,6 +92,10 @@ export const updateEndpointInput = z.looseObject({
   EndpointName: name,
   EndpointConfigName: name,
   RetainAllVariantProperties: z.boolean().optional(),
+  ExcludeRetainedVariantProperties: z
+    .array(z.looseObject({ VariantPropertyType: z.enum(['DesiredInstanceCount', 'DesiredWeight', 'DataCaptureConfig']) }))
+    .max(3)
+    .optional(),
   DeploymentConfig: deploymentConfigShape.optional(),
   RetainDeploymentConfig: z.boolean().optional(),
 });

@@ -173,6 +173,31 @@ describe('embedded SageMaker control plane', () => {
     expect(afterDelete).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'bg-v2', AsyncInferenceConfig: { ClientConfig: { MaxConcurrentInvocationsPerInstance: 2 } } });
   });
 
+  it('RetainAllVariantProperties keeps the instance count; ExcludeRetainedVariantProperties takes the config’s (AWS CLI)', async () => {
+    await echoConfig('keep-v1', {}, 2);
+    await echoConfig('keep-v2');
+    await echoConfig('keep-v3');
+    await h.client.send(new CreateEndpointCommand({ EndpointName: 'keep', EndpointConfigName: 'keep-v1' }));
+    await waitForEndpoint(h.client, 'keep', ['InService']);
+    await h.client.send(new UpdateEndpointCommand({ EndpointName: 'keep', EndpointConfigName: 'keep-v2', RetainAllVariantProperties: true }));
+    const retained = await waitForEndpoint(h.client, 'keep', ['InService']);
+    expect(retained).toMatchObject({ EndpointConfigName: 'keep-v2', ProductionVariants: [expect.objectContaining({ DesiredInstanceCount: 2, CurrentInstanceCount: 2 })] });
+
+    const cli = (...args: string[]) =>
+      promisify(execFile)('aws', ['sagemaker', ...args, '--endpoint-url', h.url, '--region', 'us-east-1', '--output', 'json'], {
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PAGER: '' },
+      });
+    const update = ['update-endpoint', '--endpoint-name', 'keep', '--endpoint-config-name', 'keep-v3', '--retain-all-variant-properties'];
+    await expect(cli(...update, '--exclude-retained-variant-properties', 'VariantPropertyType=InstanceType')).rejects.toMatchObject({
+      stderr: expect.stringContaining('ValidationException'),
+    });
+    await cli(...update, '--exclude-retained-variant-properties', 'VariantPropertyType=DesiredInstanceCount');
+    const fromConfig = await waitForEndpoint(h.client, 'keep', ['InService']);
+    expect(fromConfig).toMatchObject({ EndpointConfigName: 'keep-v3', ProductionVariants: [expect.objectContaining({ DesiredInstanceCount: 1, CurrentInstanceCount: 1 })] });
+    expect(pidsOf('keep')).toHaveLength(1);
+    await h.client.send(new DeleteEndpointCommand({ EndpointName: 'keep' }));
+  });
+
   it('refuses instances beyond the per-type quota with ResourceLimitExceeded', async () => {
     await echoConfig('too-big', {}, 7);
     await expect(h.client.send(new CreateEndpointCommand({ EndpointName: 'too-big', EndpointConfigName: 'too-big' }))).rejects.toMatchObject({
