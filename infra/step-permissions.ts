@@ -69,6 +69,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
         // "adopt": true takes over an endpoint without the pipeline's tag by adding it.
         p.sageMakerAdopt(),
         p.sageMakerRead(['DescribeEndpoint', 'DescribeEndpointConfig', 'ListTags'], ['endpoint', 'endpoint-config']),
+        // In-place at 0 instances: the scaling registration's scale-in is looked up and suspended while it is tested.
+        ...p.variantScaling(['RegisterScalableTarget'], true),
         ...p.volumeKeyGrant(),
       ];
     case 'promote-endpoint':
@@ -127,7 +129,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
         p.sageMakerTagged(['DeleteEndpointConfig', 'DeleteModel'], ['endpoint-config', 'model']),
         ...p.publish(c.topics.deploymentEvents),
         ...p.kms(c.kmsKey, 'readWrite'),
-        // deploy.json and the execution input may ask for autoscaling, not only the stack's defaults.
+        // deploy.json and the execution input may ask for autoscaling, not only the stack's defaults; it includes
+        // what an in-place release at 0 instances needs (back to 0, scale-in resumed).
         ...p.autoscaling(),
       ];
     case 'rollback':
@@ -141,6 +144,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
           ['UpdateEndpoint', 'DeleteEndpoint', 'DeleteEndpointConfig', 'DeleteModel'],
           ['endpoint', 'endpoint-config', 'model'],
         ),
+        // In-place at 0 instances: back to 0 before the previous config is restored, scale-in resumed.
+        ...p.variantScaling(['RegisterScalableTarget']),
         ...p.volumeKeyGrant(),
       ];
     case 'record-failure':
@@ -402,6 +407,41 @@ class StatementBuilder {
   }
 
   /**
+   * Application Auto Scaling on a SageMaker variant, with the capacity change it requires of the caller. Besides
+   * autoscaling's set-up: an endpoint at 0 instances released in place (functions/lib/scaled-to-zero.ts) has its
+   * dynamic scale-in suspended while the smoke tests run on the instances the update brought up, then its count set
+   * back to 0 and scale-in resumed. RegisterScalableTarget only acts where the caller may itself change the
+   * variant's capacity, which is limited to pipeline-tagged endpoints here.
+   */
+  variantScaling(actions: Array<'RegisterScalableTarget' | 'PutScalingPolicy'>, describe = false) {
+    return [
+      justifyWildcards(
+        new iam.PolicyStatement({
+          actions: actions.map((a) => `application-autoscaling:${a}`),
+          resources: ['*'],
+          // Both actions support these keys (Service Authorization Reference): SageMaker variants' instance counts only.
+          conditions: {
+            StringEquals: {
+              'application-autoscaling:service-namespace': SCALABLE_NAMESPACE,
+              'application-autoscaling:scalable-dimension': SCALABLE_DIMENSION,
+            },
+          },
+        }),
+        'A scalable target\'s ARN has an id Application Auto Scaling assigns when it is first registered, so only "*" applies; limited to SageMaker variants\' instance counts, and Application Auto Scaling checks that the caller may change the endpoint (pipeline-tagged only).',
+      ),
+      ...(describe
+        ? [
+            justifyWildcards(
+              new iam.PolicyStatement({ actions: ['application-autoscaling:DescribeScalableTargets'], resources: ['*'] }),
+              'Application Auto Scaling Describe* actions support no resource or condition keys; read-only.',
+            ),
+          ]
+        : []),
+      this.sageMakerTagged(['UpdateEndpointWeightsAndCapacities'], ['endpoint']),
+    ];
+  }
+
+  /**
    * Scale-to-zero registration: a target-tracking policy on ApproximateBacklogSizePerInstance and a step policy
    * for scaling out from zero, triggered by a HasBacklogWithoutCapacity alarm named after the endpoint.
    * Registering creates Application Auto Scaling's service-linked role on first use.
@@ -415,22 +455,8 @@ class StatementBuilder {
         'aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint',
     });
     return [
-      justifyWildcards(
-        new iam.PolicyStatement({
-          actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy'],
-          resources: ['*'],
-          // Both actions support these keys (Service Authorization Reference): SageMaker variants' instance counts only.
-          conditions: {
-            StringEquals: {
-              'application-autoscaling:service-namespace': SCALABLE_NAMESPACE,
-              'application-autoscaling:scalable-dimension': SCALABLE_DIMENSION,
-            },
-          },
-        }),
-        'A scalable target\'s ARN has an id Application Auto Scaling assigns when it is first registered, so only "*" applies; limited to SageMaker variants\' instance counts, and Application Auto Scaling checks that the caller may change the endpoint (pipeline-tagged only).',
-      ),
       // RegisterScalableTarget checks that the caller itself could describe the endpoint and change its capacity.
-      this.sageMakerTagged(['UpdateEndpointWeightsAndCapacities'], ['endpoint']),
+      ...this.variantScaling(['RegisterScalableTarget', 'PutScalingPolicy']),
       this.sageMakerRead(['DescribeEndpointConfig'], ['endpoint-config']),
       this.putAlarms(
         scaleOutFromZeroAlarmName(`${this.c.namePrefix}*`),

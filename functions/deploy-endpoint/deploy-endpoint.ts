@@ -4,6 +4,7 @@ import {
   UpdateEndpointCommand,
   type DeploymentConfig,
   type DescribeEndpointCommandOutput,
+  type VariantPropertyType,
 } from '@aws-sdk/client-sagemaker';
 import { sagemaker } from '../lib/clients';
 import type { PipelineEnvironment } from '../lib/environment';
@@ -19,6 +20,15 @@ import {
   pipelineTags,
   resourceTags,
 } from '../lib/sagemaker-resources';
+import {
+  fromZeroTag,
+  isScaledToZero,
+  isScaleInActive,
+  SCALED_TO_ZERO_TAG,
+  setScaleInSuspended,
+  zeroTagValue,
+} from '../lib/scaled-to-zero';
+import type { ScaledToZero } from '../lib/pipeline-state';
 import { createCandidate } from './candidate';
 
 /**
@@ -53,6 +63,8 @@ export async function deployEndpoint(state: PipelineState, env: PipelineEnvironm
     candidateEndpointName: state.names.candidate,
     previousConfigName: endpoint.EndpointConfigName,
     ...adopted,
+    // the candidate has instances of its own; promotion keeps production's 0 (RetainAllVariantProperties)
+    ...(isScaledToZero(endpoint) ? { scaledToZero: { scaleInSuspended: false } } : {}),
     startedAt,
   };
 }
@@ -87,18 +99,31 @@ async function updateEndpoint(
 ): Promise<DeploymentState> {
   const { names } = state;
   const previousConfigName = endpoint.EndpointConfigName;
-  if (previousConfigName && state.endpointConfig?.arn) {
-    await sagemaker().send(
-      new AddTagsCommand({
-        ResourceArn: state.endpointConfig.arn,
-        Tags: [{ Key: PREVIOUS_CONFIG_TAG, Value: previousConfigName }],
-      }),
-    );
+  // a retry keeps what the first attempt recorded (it may have suspended scale-in already)
+  const zero = isScaledToZero(endpoint)
+    ? ((await recordedZero(state)) ?? { scaleInSuspended: await isScaleInActive(names.endpoint) })
+    : undefined;
+  const tags = [
+    ...(previousConfigName ? [{ Key: PREVIOUS_CONFIG_TAG, Value: previousConfigName }] : []),
+    ...(zero ? [{ Key: SCALED_TO_ZERO_TAG, Value: zeroTagValue(zero) }] : []),
+  ];
+  if (tags.length && state.endpointConfig?.arn) {
+    await sagemaker().send(new AddTagsCommand({ ResourceArn: state.endpointConfig.arn, Tags: tags }));
   }
+  // the still-firing scale-in alarm would take the test's instance away: suspended until Finalize or Rollback
+  if (zero?.scaleInSuspended) await setScaleInSuspended(names.endpoint, true);
   const config = deploymentConfig(state.config.release.routing, watchedAlarms(state.config.release, names.endpoint));
-  await updateKeepingCapacity(names.endpoint, names.endpointConfig, config);
-  logger.info('updating endpoint in place', { endpoint: names.endpoint, from: previousConfigName, to: names.endpointConfig });
-  return { action: 'update', strategy: 'in-place', previousConfigName, deploymentConfig: config as Record<string, unknown>, startedAt };
+  // at 0 the smoke tests need instances: the new config's count, not the 0 production runs at
+  await updateKeepingCapacity(names.endpoint, names.endpointConfig, config, zero ? ['DesiredInstanceCount'] : []);
+  logger.info('updating endpoint in place', { endpoint: names.endpoint, from: previousConfigName, to: names.endpointConfig, scaledToZero: zero });
+  return {
+    action: 'update',
+    strategy: 'in-place',
+    previousConfigName,
+    deploymentConfig: config as Record<string, unknown>,
+    ...(zero ? { scaledToZero: zero } : {}),
+    startedAt,
+  };
 }
 
 /** A retried or redriven step: the endpoint already serves (or is moving to) our config. */
@@ -110,16 +135,23 @@ async function resumed(
   const current = endpoint.EndpointConfigName;
   const previousConfigName =
     state.deployment?.previousConfigName ??
-    (current && current !== state.names.endpointConfig ? current : await taggedPreviousConfig(state));
+    (current && current !== state.names.endpointConfig ? current : await taggedOnOwnConfig(state, PREVIOUS_CONFIG_TAG));
+  // a redrive has $.deployment; a retried step reads what it recorded before UpdateEndpoint
+  const zero = !previousConfigName ? undefined : state.deployment ? state.deployment.scaledToZero : await recordedZero(state);
   logger.info('endpoint already deploying this run’s config; carrying on', { status: endpoint.EndpointStatus });
   return previousConfigName
-    ? { action: 'update', strategy: 'in-place', previousConfigName, startedAt }
+    ? { action: 'update', strategy: 'in-place', previousConfigName, ...(zero ? { scaledToZero: zero } : {}), startedAt }
     : { action: 'create', strategy: 'new', startedAt };
 }
 
-async function taggedPreviousConfig(state: PipelineState): Promise<string | undefined> {
+async function taggedOnOwnConfig(state: PipelineState, key: string): Promise<string | undefined> {
   if (!state.endpointConfig?.arn) return undefined;
-  return (await resourceTags(state.endpointConfig.arn))[PREVIOUS_CONFIG_TAG] || undefined;
+  return (await resourceTags(state.endpointConfig.arn))[key] || undefined;
+}
+
+/** What an earlier attempt of this run recorded about production at 0 (see SCALED_TO_ZERO_TAG). */
+async function recordedZero(state: PipelineState): Promise<ScaledToZero | undefined> {
+  return fromZeroTag(await taggedOnOwnConfig(state, SCALED_TO_ZERO_TAG));
 }
 
 /** SageMaker shows a config being rolled out under PendingDeploymentSummary until the update completes. */
@@ -160,13 +192,25 @@ export function asUpdateFailure(error: unknown, endpointName: string): Error {
 
 /**
  * UpdateEndpoint to `configName` with SageMaker's deployment guardrails, keeping the instance count autoscaling has
- * set (RetainAllVariantProperties) instead of resetting it to the config's initial count. Refusals are
+ * set (RetainAllVariantProperties) instead of resetting it to the config's initial count, except the properties
+ * `fromConfig` names (ExcludeRetainedVariantProperties: an endpoint at 0 takes the config's count). Refusals are
  * EndpointUpdateFailed (or DeploymentInProgress / transient), as asUpdateFailure says.
  */
-export async function updateKeepingCapacity(endpointName: string, configName: string, config: DeploymentConfig | undefined): Promise<void> {
+export async function updateKeepingCapacity(
+  endpointName: string,
+  configName: string,
+  config: DeploymentConfig | undefined,
+  fromConfig: VariantPropertyType[] = [],
+): Promise<void> {
   try {
     await sagemaker().send(
-      new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: configName, RetainAllVariantProperties: true, DeploymentConfig: config }),
+      new UpdateEndpointCommand({
+        EndpointName: endpointName,
+        EndpointConfigName: configName,
+        RetainAllVariantProperties: true,
+        ...(fromConfig.length ? { ExcludeRetainedVariantProperties: fromConfig.map((VariantPropertyType) => ({ VariantPropertyType })) } : {}),
+        DeploymentConfig: config,
+      }),
     );
   } catch (error) {
     throw asUpdateFailure(error, endpointName);

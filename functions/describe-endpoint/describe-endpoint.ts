@@ -4,6 +4,7 @@ import type { SmokeTest } from '../lib/deployment-input';
 import type { DeploymentState, EndpointPoll, PipelineState, TestPhase } from '../lib/pipeline-state';
 import { nextPollSeconds, READINESS_POLL_MAX_FACTOR } from '../lib/poll-schedule';
 import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
+import { isScaledToZero } from '../lib/scaled-to-zero';
 
 /** Statuses that still lead somewhere: keep polling. RollingBack ends InService on the old config (handled below). */
 const IN_PROGRESS = new Set(['Creating', 'Updating', 'SystemUpdating', 'RollingBack']);
@@ -33,7 +34,10 @@ export async function describeEndpoint(state: PipelineState, now: Date): Promise
     checkedAt: now.toISOString(),
   };
   if (status === 'InService' && endpoint.EndpointConfigName === ours) {
-    return { ...poll, ready: true, cases: casesFor(state, target.phase), nextPollSeconds: 0 };
+    const cases = casesFor(state, target.phase);
+    const skipped = target.phase === 'verify' && cases.length > 0 && isScaledToZero(endpoint) ? verifySkipped(state, deployment) : undefined;
+    if (skipped) return { ...poll, ready: true, cases: [], verifySkipped: skipped, nextPollSeconds: 0 };
+    return { ...poll, ready: true, cases, nextPollSeconds: 0 };
   }
   if (status === 'InService') throw notOnOurConfig(state, deployment, endpoint);
   if (!IN_PROGRESS.has(status)) {
@@ -73,6 +77,18 @@ export function waitTarget(state: PipelineState, deployment: DeploymentState): {
 function casesFor(state: PipelineState, phase: TestPhase): SmokeTest[] {
   if (phase === 'gate') return state.config.smokeTests;
   return state.config.release.verify ? state.config.smokeTests.filter((c) => c.verify !== false) : [];
+}
+
+/**
+ * Production promoted at 0 instances (scaled to zero, kept by RetainAllVariantProperties): a verification request
+ * would wait minutes for a scale-out from zero and leave production scaled out. The gate already ran every case on
+ * the candidate with this very endpoint config (model, image, instance type, environment), so it is not repeated.
+ */
+function verifySkipped(state: PipelineState, deployment: DeploymentState): string {
+  return (
+    `production ${state.names.endpoint} has 0 instances (scaled to zero): verifying would wait for a scale-out from zero ` +
+    `and leave it scaled out; the gate ran these cases on candidate ${deployment.candidateEndpointName} with the same endpoint config ${state.names.endpointConfig}`
+  );
 }
 
 function describeTarget(state: PipelineState, name: string): string {

@@ -1,7 +1,6 @@
 import { PutScalingPolicyCommand, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
-import { VARIANT_NAME } from '../create-endpoint-config/create-endpoint-config';
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { SCALABLE_DIMENSION, SCALABLE_NAMESPACE, scaleOutFromZeroAlarmName } from '../lib/autoscaling-names';
+import { SCALABLE_DIMENSION, SCALABLE_NAMESPACE, scalableResourceId, scaleOutFromZeroAlarmName } from '../lib/autoscaling-names';
 import { autoscaling, cloudwatch } from '../lib/clients';
 import type { Autoscaling } from '../lib/deployment-input';
 import { describeError, isTransientAwsError } from '../lib/errors';
@@ -24,10 +23,6 @@ export interface AutoscalingResult {
   alarmName?: string;
 }
 
-
-export function scalableResourceId(endpointName: string): string {
-  return `endpoint/${endpointName}/variant/${VARIANT_NAME}`;
-}
 
 export async function configureAutoscaling(endpointName: string, settings: Autoscaling): Promise<AutoscalingResult> {
   const resourceId = scalableResourceId(endpointName);

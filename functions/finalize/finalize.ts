@@ -7,6 +7,11 @@ import type { DeploymentResult, PipelineState } from '../lib/pipeline-state';
 import { describeEndpointOrUndefined } from '../lib/sagemaker-resources';
 import { releaseFacts } from '../lib/release';
 import { toS3Uri } from '../lib/s3-uri';
+import type { DescribeEndpointCommandOutput } from '@aws-sdk/client-sagemaker';
+import { VARIANT_NAME } from '../create-endpoint-config/create-endpoint-config';
+import { describeError, isTransientAwsError } from '../lib/errors';
+import { SCALABLE_DIMENSION, scalableResourceId } from '../lib/autoscaling-names';
+import { raisedFromZero, resumeScaleIn, scaleBackToZero } from '../lib/scaled-to-zero';
 import { configureAutoscalingOrWarn, type AutoscalingResult } from './autoscaling';
 import { deleteSupersededResources } from './superseded';
 
@@ -28,6 +33,7 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
     retainPrevious: config.retainPrevious,
     startedAt: new Date(execution.startTime),
   });
+  const zero = endpoint ? await backToZero(state, endpoint) : { actions: [], warnings: [] };
   const scaling: { result?: AutoscalingResult; warning?: string } = config.autoscaling
     ? await configureAutoscalingOrWarn(names.endpoint, config.autoscaling)
     : {};
@@ -67,9 +73,10 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
           },
         }
       : {}),
+    ...(raisedFromZero(deployment) ? { scaledToZero: { actions: zero.actions } } : {}),
   };
 
-  const warnings = [...cleanup.warnings, ...(scaling.warning ? [scaling.warning] : []), ...noCasesWarning(state)];
+  const warnings = [...cleanup.warnings, ...zero.warnings, ...(scaling.warning ? [scaling.warning] : []), ...noCasesWarning(state)];
   await writeAuditRecord({
     bucket: env.artifactsBucket,
     pipelineId: env.pipelineId,
@@ -97,6 +104,38 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
   const released = await releaseLock({ bucket: env.artifactsBucket, endpointName: names.endpoint, executionArn: execution.id });
   if (!released) logger.warn('the lock was not held by this execution at Finalize (released already, or taken over)');
   return result;
+}
+
+/**
+ * In-place at 0 instances: the instances raised for the smoke tests go back to 0 and dynamic scale-in resumes. The
+ * release itself passed, so a refusal is a warning that says what to run by hand.
+ */
+async function backToZero(state: PipelineState, endpoint: DescribeEndpointCommandOutput): Promise<{ actions: string[]; warnings: string[] }> {
+  const zero = raisedFromZero(state.deployment);
+  const done: { actions: string[]; warnings: string[] } = { actions: [], warnings: [] };
+  if (!zero) return done;
+  const name = state.names.endpoint;
+  const attempt = async (what: string, byHand: string, change: () => Promise<string | undefined>) => {
+    try {
+      const action = await change();
+      if (action) done.actions.push(action);
+    } catch (error) {
+      if (isTransientAwsError(error)) throw error;
+      done.warnings.push(`could not ${what} of endpoint ${name}: ${describeError(error)}; by hand: ${byHand}`);
+      logger.warn(`could not ${what}`, { endpoint: name, error: describeError(error) });
+    }
+  };
+  await attempt(
+    'set the instance count back to 0',
+    `aws sagemaker update-endpoint-weights-and-capacities --endpoint-name ${name} --desired-weights-and-capacities VariantName=${VARIANT_NAME},DesiredInstanceCount=0`,
+    () => scaleBackToZero(endpoint),
+  );
+  await attempt(
+    'resume dynamic scale-in',
+    `aws application-autoscaling register-scalable-target --service-namespace sagemaker --resource-id ${scalableResourceId(name)} --scalable-dimension ${SCALABLE_DIMENSION} --suspended-state DynamicScalingInSuspended=false`,
+    () => resumeScaleIn(name, zero),
+  );
+  return done;
 }
 
 /** A deployment without smoke cases succeeds (smokeTests defaults to []), but the record says nothing gated it. */

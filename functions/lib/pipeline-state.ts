@@ -61,7 +61,15 @@ export interface DeploymentState {
   adopted?: boolean;
   /** In-place: the DeploymentConfig UpdateEndpoint was given. */
   deploymentConfig?: Record<string, unknown>;
+  /** Production had 0 instances when the run began (see functions/lib/scaled-to-zero.ts): it is left at 0. */
+  scaledToZero?: ScaledToZero;
   startedAt: string;
+}
+
+/** Production scaled to zero, and what this run changed to test it without waiting for a scale-out (in-place). */
+export interface ScaledToZero {
+  /** This run suspended the scaling registration's dynamic scale-in; it is resumed when the run ends. */
+  scaleInSuspended: boolean;
 }
 
 /** Which endpoint the WaitForEndpoint loop and the smoke tests are about: before the verdict, or after promotion. */
@@ -78,6 +86,8 @@ export interface EndpointPoll {
   ready: boolean;
   /** Once ready: the smoke cases to run against it (all at the gate; those marked verify after promotion). */
   cases?: SmokeTest[];
+  /** After promotion: why the verification's cases were not run (production at 0 instances). */
+  verifySkipped?: string;
   polls: number;
   nextPollSeconds: number;
   checkedAt: string;
@@ -195,6 +205,8 @@ export interface DeploymentResult {
   auditUri: string;
   deletedResources: string[];
   autoscaling?: { resourceId: string; minCapacity: number; maxCapacity: number };
+  /** Production was at 0 instances: what the release did to leave it there. */
+  scaledToZero?: { actions: string[] };
 }
 
 /** Whether production served the new model before the gate's verdict, and why (audit record and events). */

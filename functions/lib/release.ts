@@ -99,6 +99,10 @@ export interface ReleaseFacts {
   exposure: Exposure;
   /** The cases run against production after promotion. */
   verify?: SmokeResults;
+  /** The verification after promotion was not run, and why (production at 0 instances). */
+  verifySkipped?: { reason: string };
+  /** Production had 0 instances when the run began: how the release tested it without a scale-out and left it at 0. */
+  scaledToZero?: { how: string; scaleInSuspended: boolean };
 }
 
 export function releaseFacts(state: Partial<PipelineState>, error?: CaughtError): ReleaseFacts {
@@ -127,7 +131,15 @@ export function releaseFacts(state: Partial<PipelineState>, error?: CaughtError)
     ...(rolledBack ? { autoRollback: { reason: error.Cause } } : {}),
     exposure: exposure(state),
     ...(verified ? { verify: state.smoke } : {}),
+    ...(promotion && state.endpoint?.verifySkipped ? { verifySkipped: { reason: state.endpoint.verifySkipped } } : {}),
+    ...(deployment?.scaledToZero ? { scaledToZero: { how: zeroHandling(deployment.strategy), scaleInSuspended: deployment.scaledToZero.scaleInSuspended } } : {}),
   };
+}
+
+function zeroHandling(strategy: ReleaseStrategy): string {
+  return strategy === 'in-place'
+    ? "in-place at 0 instances: the update took the new config's instance count for the smoke tests (dynamic scale-in suspended meanwhile); set back to 0 when the run ended"
+    : 'candidate at 0 instances: the gate ran on the candidate; promotion kept 0 instances (RetainAllVariantProperties); no verification at 0 instances (see verifySkipped)';
 }
 
 /** The gate's smoke results: kept by PromoteEndpoint when the verification overwrote $.smoke. */

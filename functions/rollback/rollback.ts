@@ -9,8 +9,10 @@ import { PREVIOUS_CONFIG_TAG } from '../deploy-endpoint/deploy-endpoint';
 import { describeCaught } from '../lib/caught-error';
 import { sagemaker } from '../lib/clients';
 import { describeError, isSageMakerNotFound, isTransientAwsError, RollbackFailed } from '../lib/errors';
-import type { PipelineState, RollbackState } from '../lib/pipeline-state';
+import type { PipelineState, RollbackState, ScaledToZero } from '../lib/pipeline-state';
 import { nextPollSeconds } from '../lib/poll-schedule';
+import { SCALABLE_DIMENSION, scalableResourceId } from '../lib/autoscaling-names';
+import { fromZeroTag, raisedFromZero, resumeScaleIn, SCALED_TO_ZERO_TAG, scaleBackToZero, variantsAboveZero } from '../lib/scaled-to-zero';
 import {
 
   describeEndpointConfigOrUndefined,
@@ -64,12 +66,15 @@ export async function rollbackStep(state: PipelineState, now: Date): Promise<Rol
     // Gone between the describe and the tag lookup (our own delete finishing): nothing left to wait for.
     if (tags) {
       const createdByUs = state.deployment?.action !== 'update' && isCreatedBy(tags, state.execution.id);
-      const done = createdByUs ? await pass.removeEndpoint(endpoint, 'endpoint') : await pass.restoreEndpoint(endpoint);
+      const done = createdByUs
+        ? await pass.removeEndpoint(endpoint, 'endpoint')
+        : (await pass.backToZero(endpoint)) && (await pass.restoreEndpoint(endpoint));
       if (!done) return pass.waiting(endpoint);
     }
   }
   await pass.removeOwn('endpoint config', state.names.endpointConfig);
   await pass.removeOwn('model', state.names.model);
+  await pass.resumeScaleIn();
   return pass.completed();
 }
 
@@ -183,6 +188,46 @@ class Pass {
     return false;
   }
 
+  /**
+   * In-place at 0 instances: the instances this run raised for the smoke tests go back to 0 first, so the previous
+   * config is restored at 0 (RetainAllVariantProperties) without starting an instance of it. True when nothing is
+   * left to wait for.
+   */
+  async backToZero(endpoint: DescribeEndpointCommandOutput): Promise<boolean> {
+    if (variantsAboveZero(endpoint).length === 0 || !(await this.raisedFromZero())) return true;
+    if (IN_TRANSITION.has(endpoint.EndpointStatus ?? '')) return false;
+    const name = this.state.names.endpoint;
+    try {
+      const scaled = await scaleBackToZero(endpoint);
+      if (scaled) this.addAction(scaled);
+    } catch (error) {
+      if (isTransientAwsError(error)) throw error;
+      throw this.failed(
+        `set endpoint ${name} back to 0 instances (${describeError(error)})`,
+        `aws sagemaker update-endpoint-weights-and-capacities --endpoint-name ${name} --desired-weights-and-capacities VariantName=${variantsAboveZero(endpoint)[0]},DesiredInstanceCount=0`,
+      );
+    }
+    return false;
+  }
+
+  /** The dynamic scale-in this run suspended (in-place at 0) is resumed, passed or failed. */
+  async resumeScaleIn(): Promise<void> {
+    const zero = await this.raisedFromZero();
+    if (!zero) return;
+    const name = this.state.names.endpoint;
+    try {
+      const resumed = await resumeScaleIn(name, zero);
+      if (resumed) this.addAction(resumed);
+    } catch (error) {
+      if (isTransientAwsError(error)) throw error;
+      throw this.failed(
+        `resume dynamic scale-in of endpoint ${name} (${describeError(error)})`,
+        `aws application-autoscaling register-scalable-target --service-namespace sagemaker --resource-id ${scalableResourceId(name)} ` +
+          `--scalable-dimension ${SCALABLE_DIMENSION} --suspended-state DynamicScalingInSuspended=false`,
+      );
+    }
+  }
+
   /** This run's config or model: deleted if this execution created it, kept under onFailure keep. */
   async removeOwn(kind: 'endpoint config' | 'model', name: string): Promise<void> {
     const described =
@@ -231,6 +276,17 @@ class Pass {
       polls: this.polls,
       ...(this.restoreRequested ? { restoreRequested: true } : {}),
     };
+  }
+
+  /**
+   * In-place at 0: from DeployEndpoint's result, else (it failed after suspending scale-in, so $.deployment was never
+   * written) from the tag it stamps on this run's config first.
+   */
+  private async raisedFromZero(): Promise<ScaledToZero | undefined> {
+    if (this.state.deployment) return raisedFromZero(this.state.deployment);
+    if (this.state.config.release.strategy !== 'in-place') return undefined;
+    const arn = (await describeEndpointConfigOrUndefined(this.state.names.endpointConfig))?.EndpointConfigArn;
+    return arn ? fromZeroTag((await resourceTags(arn))[SCALED_TO_ZERO_TAG]) : undefined;
   }
 
   /** The previous config from DeployEndpoint's result, else from the tag it stamps on this run's config first. */

@@ -24,6 +24,7 @@ import {
   deploymentEvents,
   runDeployment,
   runResources,
+  sampleUntilStopped,
   startDeployment,
   statesEntered,
   uploadEchoFixtures,
@@ -87,22 +88,17 @@ async function readOutput(uri: string): Promise<string> {
 function watchProduction(endpointName: string) {
   const configs: string[] = [];
   const outputs: string[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const endpoint = await t.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-      configs.push(endpoint.EndpointConfigName!);
-      const queued = await t.clients.sagemakerRuntime.send(
-        new InvokeEndpointAsyncCommand({ EndpointName: endpointName, InputLocation: SNEAKERS, ContentType: 'application/json' }),
-      );
-      outputs.push(queued.OutputLocation!);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
+  const sampling = sampleUntilStopped(async () => {
+    const endpoint = await t.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+    configs.push(endpoint.EndpointConfigName!);
+    const queued = await t.clients.sagemakerRuntime.send(
+      new InvokeEndpointAsyncCommand({ EndpointName: endpointName, InputLocation: SNEAKERS, ContentType: 'application/json' }),
+    );
+    outputs.push(queued.OutputLocation!);
+  }, 100);
   return {
     async stop() {
-      stopped = true;
-      await loop;
+      await sampling.stop();
       return { configs, outputs };
     },
   };

@@ -291,6 +291,26 @@ export async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 20_00
   }
 }
 
+/**
+ * Watches something from outside while a run goes on: `sample` is called again and again (a pause of `intervalMs`
+ * between calls) until stop(), which waits for the sample in progress.
+ */
+export function sampleUntilStopped(sample: () => Promise<void>, intervalMs: number): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await sample();
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
 /** Where the echo fixtures live: outside models/, so uploading them starts nothing. */
 export const ECHO_FIXTURES = {
   artifact: 's3://aep-models/fixtures/echo/model.tar.gz',

@@ -39,12 +39,15 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:ListTags',
   ],
   'deploy-endpoint': [
+    'application-autoscaling:DescribeScalableTargets',
+    'application-autoscaling:RegisterScalableTarget',
     'sagemaker:AddTags',
     'sagemaker:CreateEndpoint',
     'sagemaker:DescribeEndpoint',
     'sagemaker:DescribeEndpointConfig',
     'sagemaker:ListTags',
     'sagemaker:UpdateEndpoint',
+    'sagemaker:UpdateEndpointWeightsAndCapacities',
   ],
   'describe-endpoint': ['sagemaker:DescribeEndpoint'],
   'await-event': [
@@ -90,6 +93,7 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:UpdateEndpointWeightsAndCapacities',
   ].sort(),
   rollback: [
+    'application-autoscaling:RegisterScalableTarget',
     'sagemaker:DeleteEndpoint',
     'sagemaker:DeleteEndpointConfig',
     'sagemaker:DeleteModel',
@@ -98,6 +102,7 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:DescribeModel',
     'sagemaker:ListTags',
     'sagemaker:UpdateEndpoint',
+    'sagemaker:UpdateEndpointWeightsAndCapacities',
   ],
   'record-failure': [
     'kms:Decrypt',
@@ -425,8 +430,22 @@ describe('step functions', () => {
         },
       }),
     ]);
+    // the others at most suspend and resume scale-in of an endpoint at 0 released in place, likewise scoped
     for (const step of PIPELINE_STEPS.filter((st) => st.folder !== 'finalize')) {
-      expect(actionsOf(stepStatements(step.folder)).filter((a) => a.startsWith('application-autoscaling:'))).toEqual([]);
+      const scaling = ['deploy-endpoint', 'rollback'].includes(step.folder) ? ['application-autoscaling:RegisterScalableTarget'] : [];
+      if (step.folder === 'deploy-endpoint') scaling.unshift('application-autoscaling:DescribeScalableTargets');
+      expect(actionsOf(stepStatements(step.folder)).filter((a) => a.startsWith('application-autoscaling:'))).toEqual(scaling);
+      for (const statement of statementsWithAction(stepStatements(step.folder), 'application-autoscaling:RegisterScalableTarget')) {
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'application-autoscaling:service-namespace': 'sagemaker', 'application-autoscaling:scalable-dimension': 'sagemaker:variant:DesiredInstanceCount' },
+        });
+      }
+    }
+    // RegisterScalableTarget acts only where the caller may change the capacity itself: pipeline-tagged endpoints
+    for (const folder of ['deploy-endpoint', 'finalize', 'rollback']) {
+      expect(statementsWithAction(stepStatements(folder), 'sagemaker:UpdateEndpointWeightsAndCapacities').map((st) => st.Condition)).toEqual([
+        { StringEquals: { 'aws:ResourceTag/aep:pipeline': s.stack.pipeline.pipelineId } },
+      ]);
     }
   });
 

@@ -150,7 +150,8 @@ describe('the customized configuration', () => {
     expect(JSON.stringify(statementsWithAction(statements, 'cloudwatch:PutMetricAlarm')[0].Resource)).toMatch(/:alarm:.*\*-scale-out-from-zero/);
     const otherSteps = ['validate-input', 'deploy-endpoint', 'rollback', 'record-failure'];
     for (const folder of otherSteps) {
-      expect(actionsOf(stepStatements(folder)).filter((a) => a.startsWith('application-autoscaling:'))).toEqual([]);
+      // scaling set-up is Finalize's alone; the others at most suspend and resume scale-in of an endpoint at 0
+      expect(actionsOf(stepStatements(folder)).filter((a) => a.startsWith('application-autoscaling:') && !/:(Describe|Register)ScalableTargets?$/.test(a))).toEqual([]);
     }
   });
 

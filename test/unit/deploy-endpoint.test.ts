@@ -7,14 +7,21 @@ import {
   UpdateEndpointCommand,
   type DescribeEndpointCommandOutput,
 } from '@aws-sdk/client-sagemaker';
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { PREVIOUS_CONFIG_TAG } from '../../functions/deploy-endpoint/deploy-endpoint';
 import { handler } from '../../functions/deploy-endpoint/handler';
 import { TAGS } from '../../functions/lib/names';
+import { SCALED_TO_ZERO_TAG } from '../../functions/lib/scaled-to-zero';
 import { awsError, EXECUTION, pipelineState, resolvedConfig, setTestEnvironment } from './fixtures';
 
 const sm = mockClient(SageMakerClient);
+const scaling = mockClient(ApplicationAutoScalingClient);
 const base = pipelineState();
 const configArn = `arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/${base.names.endpointConfig}`;
 const state = pipelineState({
@@ -34,6 +41,7 @@ const existing = (EndpointStatus: string, EndpointConfigName: string, extra: obj
 beforeEach(() => {
   setTestEnvironment();
   sm.reset();
+  scaling.reset();
   // production carries this pipeline's tag (the test environment's PIPELINE_ID is "aep")
   sm.on(ListTagsCommand, { ResourceArn: endpointArn }).resolves({ Tags: [{ Key: TAGS.pipeline, Value: 'aep' }] });
 });
@@ -148,6 +156,97 @@ it('in-place: updates production with RetainAllVariantProperties and the Deploym
   expect(sm).not.toHaveReceivedCommand(CreateEndpointCommand);
 });
 
+describe('production scaled to zero', () => {
+  const atZero = (extra: object = {}) => existing('InService', previous, { ProductionVariants: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 0, CurrentInstanceCount: 0 }], ...extra });
+  const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/recommender/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+  const registered = (DynamicScalingInSuspended: boolean) =>
+    scaling.on(DescribeScalableTargetsCommand).resolves({
+      ScalableTargets: [{ ...target, MinCapacity: 0, MaxCapacity: 2, RoleARN: 'arn:role', CreationTime: new Date(), SuspendedState: { DynamicScalingInSuspended } }],
+    });
+
+  beforeEach(() => {
+    sm.on(AddTagsCommand).resolves({});
+    sm.on(UpdateEndpointCommand).resolves({});
+    sm.on(ListTagsCommand, { ResourceArn: configArn }).resolves({ Tags: [] });
+    scaling.on(RegisterScalableTargetCommand).resolves({});
+  });
+
+  it('candidate: production is left alone (promotion keeps 0), the candidate has its own instances; recorded', async () => {
+    sm.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves(atZero());
+    sm.on(DescribeEndpointCommand, { EndpointName: base.names.candidate }).rejects(notFound());
+    sm.on(CreateEndpointCommand).resolves({ EndpointArn: candidateArn });
+    await expect(handler(state)).resolves.toMatchObject({ strategy: 'candidate', scaledToZero: { scaleInSuspended: false } });
+    expect(scaling).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+    expect(sm).not.toHaveReceivedCommand(UpdateEndpointCommand);
+  });
+
+  it('in-place: scale-in suspended first, then the update takes the config instance count (ExcludeRetainedVariantProperties); both recorded on our config', async () => {
+    sm.on(DescribeEndpointCommand).resolves(atZero());
+    registered(false);
+    await expect(handler(inPlace)).resolves.toMatchObject({ strategy: 'in-place', previousConfigName: previous, scaledToZero: { scaleInSuspended: true } });
+    expect(sm).toHaveReceivedCommandWith(AddTagsCommand, {
+      ResourceArn: configArn,
+      Tags: [
+        { Key: PREVIOUS_CONFIG_TAG, Value: previous },
+        { Key: SCALED_TO_ZERO_TAG, Value: 'suspended-by-run' },
+      ],
+    });
+    expect(scaling).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { ...target, SuspendedState: { DynamicScalingInSuspended: true } });
+    expect(sm).toHaveReceivedCommandWith(UpdateEndpointCommand, {
+      EndpointName: 'recommender',
+      EndpointConfigName: ours,
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredInstanceCount' }],
+    });
+    // the suspension is in place before the update brings instances up
+    expect(scaling.commandCalls(RegisterScalableTargetCommand)[0].calledBefore(sm.commandCalls(UpdateEndpointCommand)[0])).toBe(true);
+  });
+
+  it('in-place: scale-in already suspended (or no registration) is left as found', async () => {
+    sm.on(DescribeEndpointCommand).resolves(atZero());
+    registered(true);
+    await expect(handler(inPlace)).resolves.toMatchObject({ scaledToZero: { scaleInSuspended: false } });
+    scaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+    await expect(handler(inPlace)).resolves.toMatchObject({ scaledToZero: { scaleInSuspended: false } });
+    expect(scaling).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+    expect(sm).toHaveReceivedCommandWith(AddTagsCommand, { Tags: expect.arrayContaining([{ Key: SCALED_TO_ZERO_TAG, Value: 'left-as-found' }]) });
+  });
+
+  it('in-place: a retry keeps what the first attempt recorded (it suspended scale-in already, so it looks suspended now)', async () => {
+    sm.on(DescribeEndpointCommand).resolves(atZero());
+    sm.on(ListTagsCommand, { ResourceArn: configArn }).resolves({ Tags: [{ Key: SCALED_TO_ZERO_TAG, Value: 'suspended-by-run' }] });
+    registered(true);
+    await expect(handler(inPlace)).resolves.toMatchObject({ scaledToZero: { scaleInSuspended: true } });
+    expect(scaling).not.toHaveReceivedCommand(DescribeScalableTargetsCommand);
+  });
+
+  it('in-place at more than 0 instances: capacity retained, no scaling call', async () => {
+    sm.on(DescribeEndpointCommand).resolves(existing('InService', previous, { ProductionVariants: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 2, CurrentInstanceCount: 2 }] }));
+    const result = await handler(inPlace);
+    expect(result.scaledToZero).toBeUndefined();
+    expect(scaling).not.toHaveReceivedAnyCommand();
+    expect(sm.commandCalls(UpdateEndpointCommand)[0].args[0].input.ExcludeRetainedVariantProperties).toBeUndefined();
+  });
+
+  it('a re-run after the update was accepted still knows production was at 0 (from the tag on our config)', async () => {
+    sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'InService', EndpointConfigName: ours });
+    sm.on(ListTagsCommand, { ResourceArn: configArn }).resolves({
+      Tags: [
+        { Key: PREVIOUS_CONFIG_TAG, Value: previous },
+        { Key: SCALED_TO_ZERO_TAG, Value: 'suspended-by-run' },
+      ],
+    });
+    await expect(handler(inPlace)).resolves.toEqual({
+      action: 'update',
+      strategy: 'in-place',
+      previousConfigName: previous,
+      scaledToZero: { scaleInSuspended: true },
+      startedAt: expect.any(String),
+    });
+    expect(sm).not.toHaveReceivedCommand(UpdateEndpointCommand);
+  });
+});
+
 describe('a re-run finds the endpoint already on (or moving to) our config', () => {
   it('after a create: carries on as create, calls nothing', async () => {
     sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'Creating', EndpointConfigName: ours });
@@ -163,6 +262,7 @@ describe('a re-run finds the endpoint already on (or moving to) our config', () 
       EndpointConfigName: previous,
       PendingDeploymentSummary: { EndpointConfigName: ours },
     });
+    sm.on(ListTagsCommand, { ResourceArn: configArn }).resolves({ Tags: [{ Key: PREVIOUS_CONFIG_TAG, Value: previous }] });
     await expect(handler(inPlace)).resolves.toEqual({ action: 'update', strategy: 'in-place', previousConfigName: previous, startedAt: expect.any(String) });
     expect(sm).not.toHaveReceivedCommand(UpdateEndpointCommand);
   });

@@ -133,6 +133,33 @@ describe('candidate strategy: one loop, two waits', () => {
     expect(off.cases).toEqual([]);
   });
 
+  describe('production promoted at 0 instances (scaled to zero)', () => {
+    const variants = (DesiredInstanceCount: number) => [{ VariantName: 'AllTraffic', DesiredInstanceCount, CurrentInstanceCount: DesiredInstanceCount }];
+
+    it('the verification is skipped (no wait for a scale-out from zero), saying why: the gate ran the same config on the candidate', async () => {
+      sm.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves({ EndpointName: 'recommender', EndpointStatus: 'InService', EndpointConfigName: ours, ProductionVariants: variants(0) });
+      const poll = await handler(withDeployment(viaCandidate, { promotion, config: { ...release(true), smokeTests } }));
+      expect(poll).toMatchObject({ phase: 'verify', ready: true, cases: [] });
+      expect(poll.verifySkipped).toMatch(new RegExp(`production recommender has 0 instances .*candidate ${candidate} with the same endpoint config ${ours}`));
+    });
+
+    it('production that has instances (scaled out meanwhile) is verified as usual', async () => {
+      sm.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves({ EndpointName: 'recommender', EndpointStatus: 'InService', EndpointConfigName: ours, ProductionVariants: variants(1) });
+      const poll = await handler(withDeployment(viaCandidate, { promotion, config: { ...release(true), smokeTests } }));
+      expect(poll.cases?.map((c) => c.name)).toEqual(['a']);
+      expect(poll.verifySkipped).toBeUndefined();
+    });
+
+    it('nothing is said skipped when there was nothing to verify (release.verify off), nor at the gate', async () => {
+      sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'recommender', EndpointStatus: 'InService', EndpointConfigName: ours, ProductionVariants: variants(0) });
+      const off = await handler(withDeployment(viaCandidate, { promotion, config: { ...release(false), smokeTests } }));
+      expect(off.verifySkipped).toBeUndefined();
+      const gate = await handler(withDeployment(updated, { config: { ...release(true), smokeTests } }));
+      expect(gate).toMatchObject({ phase: 'gate', ready: true });
+      expect(gate.cases?.map((c) => c.name)).toEqual(['a', 'b']);
+    });
+  });
+
   it('SageMaker rolled the promotion back (an alarm): EndpointUpdateFailed with its FailureReason naming the alarm', async () => {
     sm.on(DescribeEndpointCommand, { EndpointName: 'recommender' }).resolves({
       EndpointName: 'recommender',

@@ -11,6 +11,7 @@ import {
   ListEndpointConfigsCommand,
   ListModelsCommand,
   SageMakerClient,
+  UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -191,7 +192,7 @@ describe('Finalize', () => {
     const state = deployedState({ config: resolvedConfig({ autoscaling: { minCapacity: 0, maxCapacity: 3, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 } }) });
     givenResources(state.names.endpointConfig);
     const result = await handler(state);
-    const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/recommender/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' };
+    const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/recommender/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
     expect(scalingMock).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { ...target, MinCapacity: 0, MaxCapacity: 3 });
     expect(scalingMock).toHaveReceivedCommandWith(PutScalingPolicyCommand, {
       ...target,
@@ -236,6 +237,62 @@ describe('Finalize', () => {
     const result = await handler(state);
     expect(result.autoscaling).toBeUndefined();
     expect(auditRecord().finalize.warnings).toEqual(['autoscaling of endpoint recommender not configured: ValidationException: Unsupported service namespace']);
+  });
+
+  describe('production was at 0 instances', () => {
+    const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/recommender/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+    const atOne = { EndpointName: 'recommender', EndpointArn: ENDPOINT_ARN, EndpointStatus: 'InService' as const, ProductionVariants: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 1, CurrentInstanceCount: 1 }] };
+    const zeroState = (strategy: 'in-place' | 'candidate', scaleInSuspended: boolean) =>
+      deployedState({ deployment: { action: 'update', strategy, previousConfigName: PREVIOUS, scaledToZero: { scaleInSuspended }, startedAt: minutes(2).toISOString() } });
+
+    beforeEach(() => {
+      sagemakerMock.on(DescribeEndpointCommand).resolves(atOne);
+      sagemakerMock.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({ EndpointArn: ENDPOINT_ARN });
+    });
+
+    it('in-place: the instances raised for the smoke tests go back to 0 and the scale-in it suspended resumes; the record says so', async () => {
+      const state = zeroState('in-place', true);
+      givenResources(state.names.endpointConfig);
+      const result = await handler(state);
+      expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointWeightsAndCapacitiesCommand, {
+        EndpointName: 'recommender',
+        DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 0 }],
+      });
+      expect(scalingMock).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { ...target, SuspendedState: { DynamicScalingInSuspended: false } });
+      expect(result.scaledToZero).toEqual({
+        actions: ['scaled endpoint recommender back to 0 instances', 'resumed dynamic scale-in of endpoint/recommender/variant/AllTraffic'],
+      });
+      expect(auditRecord().release.scaledToZero).toEqual({ how: expect.stringMatching(/^in-place at 0 instances/), scaleInSuspended: true });
+    });
+
+    it('in-place, scale-in found suspended: left suspended', async () => {
+      const state = zeroState('in-place', false);
+      givenResources(state.names.endpointConfig);
+      const result = await handler(state);
+      expect(scalingMock).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+      expect(result.scaledToZero).toEqual({ actions: ['scaled endpoint recommender back to 0 instances'] });
+    });
+
+    it('candidate: production was never scaled out by the run, so nothing is changed (its instances now are real traffic)', async () => {
+      const state = zeroState('candidate', false);
+      givenResources(state.names.endpointConfig);
+      const result = await handler(state);
+      expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
+      expect(result.scaledToZero).toBeUndefined();
+      expect(auditRecord().release.scaledToZero).toEqual({ how: expect.stringMatching(/^candidate at 0 instances/), scaleInSuspended: false });
+    });
+
+    it('a refusal is a warning saying what to run by hand; the release still passes', async () => {
+      const state = zeroState('in-place', true);
+      givenResources(state.names.endpointConfig);
+      sagemakerMock.on(UpdateEndpointWeightsAndCapacitiesCommand).rejects(awsError('ValidationException', 'Cannot update in-progress endpoint'));
+      const result = await handler(state);
+      expect(result.verdict).toBe('passed');
+      expect(result.scaledToZero).toEqual({ actions: ['resumed dynamic scale-in of endpoint/recommender/variant/AllTraffic'] });
+      expect(auditRecord().finalize.warnings).toEqual([
+        expect.stringMatching(/^could not set the instance count back to 0 of endpoint recommender: ValidationException: Cannot update in-progress endpoint; by hand: aws sagemaker update-endpoint-weights-and-capacities/),
+      ]);
+    });
   });
 
   it('retries throttling instead of reporting it', async () => {

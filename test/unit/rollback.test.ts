@@ -8,16 +8,20 @@ import {
   ListTagsCommand,
   SageMakerClient,
   UpdateEndpointCommand,
+  UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import { ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { PREVIOUS_CONFIG_TAG } from '../../functions/deploy-endpoint/deploy-endpoint';
 import type { PipelineState } from '../../functions/lib/pipeline-state';
+import { SCALED_TO_ZERO_TAG } from '../../functions/lib/scaled-to-zero';
 import { handler } from '../../functions/rollback/handler';
 import { rollbackStep, type RollbackProgress } from '../../functions/rollback/rollback';
 import { awsError, EXECUTION, OTHER_EXECUTION_ARN, pipelineState, resolvedConfig, setTestEnvironment } from './fixtures';
 
 const sagemakerMock = mockClient(SageMakerClient);
+const scalingMock = mockClient(ApplicationAutoScalingClient);
 const ENDPOINT_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint/recommender';
 const MODEL_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:model/recommender-own';
 const CONFIG_ARN = 'arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/recommender-own';
@@ -61,6 +65,9 @@ const withProgress = (state: PipelineState, progress: RollbackProgress): Pipelin
 beforeEach(() => {
   setTestEnvironment();
   sagemakerMock.reset();
+  scalingMock.reset();
+  scalingMock.on(RegisterScalableTargetCommand).resolves({});
+  sagemakerMock.on(UpdateEndpointWeightsAndCapacitiesCommand).resolves({});
   sagemakerMock.on(DescribeModelCommand).rejects(notFound('model'));
   sagemakerMock.on(DescribeEndpointConfigCommand).rejects(notFound('endpoint configuration'));
   sagemakerMock.on(DeleteEndpointCommand).resolves({});
@@ -258,6 +265,90 @@ describe('Rollback after a failed update', () => {
   it('retries throttling', async () => {
     sagemakerMock.on(DescribeEndpointCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
     await expect(handler(failedState('update'))).rejects.toMatchObject({ name: 'TransientError' });
+  });
+});
+
+describe('Rollback of an in-place release to an endpoint that was at 0 instances', () => {
+  const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/recommender/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
+  const atZero = (scaleInSuspended: boolean) =>
+    failedState(undefined, { deployment: { action: 'update', strategy: 'in-place', previousConfigName: PREVIOUS, scaledToZero: { scaleInSuspended }, startedAt: now.toISOString() } });
+  function givenEndpointWith(status: string, configName: string, instances: number) {
+    givenEndpoint(status, configName);
+    sagemakerMock.on(DescribeEndpointCommand).resolves({
+      EndpointName: 'recommender',
+      EndpointArn: ENDPOINT_ARN,
+      EndpointStatus: status as never,
+      EndpointConfigName: configName,
+      ProductionVariants: [{ VariantName: 'AllTraffic', DesiredInstanceCount: instances, CurrentInstanceCount: instances }],
+    });
+  }
+
+  it('back to 0 first, then the previous config is restored at 0 (no instance of it started), then scale-in resumes', async () => {
+    const state = atZero(true);
+    givenOwnModelAndConfig();
+    givenEndpointWith('InService', state.names.endpointConfig, 1);
+    const first = await rollbackStep(state, now);
+    expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointWeightsAndCapacitiesCommand, {
+      EndpointName: 'recommender',
+      DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 0 }],
+    });
+    expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointCommand);
+    expect(first).toMatchObject({ complete: false, actions: ['scaled endpoint recommender back to 0 instances'] });
+
+    givenEndpointWith('InService', state.names.endpointConfig, 0);
+    const second = await rollbackStep(withProgress(state, first), now);
+    expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointConfigName: PREVIOUS, RetainAllVariantProperties: true });
+    expect(second).toMatchObject({ complete: false, restoreRequested: true });
+    expect(scalingMock).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+
+    givenEndpointWith('InService', PREVIOUS, 0);
+    const third = await rollbackStep(withProgress(state, second), now);
+    expect(third.complete).toBe(true);
+    expect(scalingMock).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { ...target, SuspendedState: { DynamicScalingInSuspended: false } });
+    expect(third.actions.at(-1)).toBe('resumed dynamic scale-in of endpoint/recommender/variant/AllTraffic');
+    expect(sagemakerMock).toHaveReceivedCommandTimes(UpdateEndpointWeightsAndCapacitiesCommand, 1);
+  });
+
+  it('SageMaker rolled the update back itself: any instances go back to 0; scale-in found suspended stays suspended', async () => {
+    const state = atZero(false);
+    givenOwnModelAndConfig();
+    givenEndpointWith('InService', PREVIOUS, 1);
+    const first = await rollbackStep(state, now);
+    expect(first.complete).toBe(false);
+    givenEndpointWith('InService', PREVIOUS, 0);
+    const second = await rollbackStep(withProgress(state, first), now);
+    expect(second.complete).toBe(true);
+    expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointCommand);
+    expect(scalingMock).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+  });
+
+  it('DeployEndpoint failed after suspending scale-in ($.deployment never written): the tag on its config says to resume', async () => {
+    const state = failedState(undefined, { config: resolvedConfig({ release: { ...resolvedConfig().release, strategy: 'in-place' } }) });
+    givenOwnModelAndConfig();
+    sagemakerMock.on(ListTagsCommand, { ResourceArn: CONFIG_ARN }).resolves({ Tags: [{ Key: 'aep:execution', Value: EXECUTION.id }, { Key: SCALED_TO_ZERO_TAG, Value: 'suspended-by-run' }] });
+    givenEndpointWith('InService', PREVIOUS, 0);
+    const result = await rollbackStep(state, now);
+    expect(result.complete).toBe(true);
+    expect(scalingMock).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { SuspendedState: { DynamicScalingInSuspended: false } });
+  });
+
+  it('a refused resume is RollbackFailed with the command to run', async () => {
+    const state = atZero(true);
+    givenOwnModelAndConfig();
+    givenEndpointWith('InService', PREVIOUS, 0);
+    scalingMock.on(RegisterScalableTargetCommand).rejects(awsError('ValidationException', 'No scalable target registered'));
+    const error = (await rollbackStep(state, now).catch((e: Error) => e)) as Error;
+    expect(error).toMatchObject({ name: 'RollbackFailed' });
+    expect(error.message).toContain('By hand: aws application-autoscaling register-scalable-target --service-namespace sagemaker --resource-id endpoint/recommender/variant/AllTraffic');
+  });
+
+  it('a candidate release never changes production capacity, even at 0', async () => {
+    const state = failedState(undefined, { deployment: { action: 'update', strategy: 'candidate', candidateEndpointName: 'none', previousConfigName: PREVIOUS, scaledToZero: { scaleInSuspended: false }, startedAt: now.toISOString() } });
+    givenOwnModelAndConfig();
+    givenEndpointWith('InService', PREVIOUS, 1);
+    await rollbackStep(state, now);
+    expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
+    expect(scalingMock).not.toHaveReceivedAnyCommand();
   });
 });
 
