@@ -7,7 +7,7 @@ import { billExecution, type ExecutionBill } from './billing';
 import { uploadExample, type ExampleV1 } from './example-fixtures';
 import { atMost, figure, type Figure, type MeasurementResult } from './figures';
 import { modelPollLoop } from './poll-model';
-import { deploymentPrice, CI_RUNNER_POLLING_USD } from './prices';
+import { candidateEndpointUsd, deploymentPrice, CI_RUNNER_POLLING_USD } from './prices';
 import { runPipeline } from './pipeline-run';
 import { median } from './stats';
 
@@ -77,13 +77,26 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
         const lambdaInvocations = bill.lambdaInvocations + eventInvocations;
         const price = deploymentPrice({ transitions: bill.stateTransitions, lambdaInvocations, lambdaMs: lambdaMsMedian(run.history), historyBytes: historyBytes(run.history) });
         const label = `${scenario.cases} case${scenario.cases > 1 ? 's' : ''}, ${strategy === FIRST_DEPLOYMENT ? strategy : `release ${strategy}`}`;
+        // The trade-off between the strategies: time to the verdict, and the candidate's extra endpoint.
+        const releaseMinutes = executionMs(run.history) / scale / 60_000;
+        figures.push(figure(`release-minutes.${scenario.id}${suffix}`, MEASUREMENT, `start to verdict, simulated minutes (execution time ÷ wait scale; ${label})`, releaseMinutes, 'min'));
+        if (strategy === 'candidate') {
+          // billed from its CreateEndpoint (DeployEndpoint) to its DeleteEndpoint (PromoteEndpoint)
+          const candidateMinutes = (exitOf(run.history, 'PromoteEndpoint') - exitOf(run.history, 'DeployEndpoint')) / scale / 60_000;
+          figures.push(
+            figure(`candidate-endpoint-minutes.${scenario.id}`, MEASUREMENT, `the candidate endpoint's life, simulated minutes (${label})`, candidateMinutes, 'min'),
+            figure(`cost.${scenario.id}.candidate.endpoint-usd-per-1000`, MEASUREMENT, `its instance hours, 1,000 releases (1 × ml.m5.large; ${label})`, candidateEndpointUsd(candidateMinutes) * 1000, 'USD'),
+          );
+          details[`${scenario.id}.candidate-endpoint-minutes`] = candidateMinutes;
+        }
+        details[`${scenario.id}${suffix}.release-minutes`] = releaseMinutes;
         figures.push(
           figure(`transitions.${scenario.id}${suffix}`, MEASUREMENT, `state transitions per deployment (8 min endpoint, 2 min output, ${label})`, bill.stateTransitions, '', 'goal' in scenario && !suffix ? scenario.goal : undefined),
           figure(`lambda-invocations.${scenario.id}${suffix}`, MEASUREMENT, `Lambda invocations per deployment (${label}; ${eventInvocations} by events)`, lambdaInvocations, ''),
           figure(`cost.${scenario.id}${suffix}.usd-per-1000`, MEASUREMENT, `cost of 1,000 deployments at us-east-1 prices (${label})`, price.totalUsd * 1000, 'USD'),
         );
         if (scenario.id === 'realistic' && strategy === FIRST_DEPLOYMENT) {
-          const endpointDetected = (await exitOf(run.history, 'WaitForEndpoint')) - (await endpointReadyAt(bench, endpointName));
+          const endpointDetected = exitOf(run.history, 'WaitForEndpoint') - (await endpointReadyAt(bench, endpointName));
           const outputs = exitsOf(run.history, 'WaitForOutput');
           const outputDetected = median(outputs.map((exit, i) => exit - notificationTimes(bench, notificationsBefore)[i]));
           figures.push(
@@ -147,7 +160,7 @@ function exitsOf(history: readonly HistoryEventOutput[], state: string): number[
   return history.filter((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === state).map((e) => e.timestamp.getTime()).sort((a, b) => a - b);
 }
 
-async function exitOf(history: readonly HistoryEventOutput[], state: string): Promise<number> {
+function exitOf(history: readonly HistoryEventOutput[], state: string): number {
   const exits = exitsOf(history, state);
   if (exits.length === 0) throw new Error(`the history has no exit of ${state}`);
   return exits[exits.length - 1];
@@ -156,6 +169,11 @@ async function exitOf(history: readonly HistoryEventOutput[], state: string): Pr
 async function endpointReadyAt(bench: BenchAws, endpointName: string): Promise<number> {
   const endpoint = await bench.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
   return endpoint.LastModifiedTime!.getTime();
+}
+
+/** From ExecutionStarted to the execution's end, as the history's timestamps say. */
+function executionMs(history: readonly HistoryEventOutput[]): number {
+  return history[history.length - 1].timestamp.getTime() - history[0].timestamp.getTime();
 }
 
 /** Median run time of the Lambda Tasks in the history (scheduled → succeeded), as a stand-in for billed duration. */

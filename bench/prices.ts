@@ -1,7 +1,7 @@
 /**
  * us-east-1 list prices the cost figures use (public pricing pages; check them before quoting): Step Functions
  * Standard per state transition, Lambda per request and per GB-second on arm64, CloudWatch Logs per GB ingested,
- * and a GitHub-hosted Linux 2-vCPU runner per minute.
+ * a GitHub-hosted Linux 2-vCPU runner per minute, and an ml.m5.large SageMaker inference instance per hour.
  */
 export const PRICES = {
   stepFunctionsTransitionUsd: 0.025 / 1000,
@@ -9,7 +9,14 @@ export const PRICES = {
   lambdaArmGbSecondUsd: 0.0000133334,
   logsIngestGbUsd: 0.5,
   ciRunnerMinuteUsd: 0.008,
+  /** SageMaker real-time and asynchronous inference hosting, ml.m5.large, per instance hour. */
+  sageMakerMlM5LargeHourUsd: 0.115,
 } as const;
+
+/** The candidate strategy's extra endpoint: one ml.m5.large (the default instanceType and instanceCount) for its life. */
+export function candidateEndpointUsd(minutes: number): number {
+  return (minutes / 60) * PRICES.sageMakerMlM5LargeHourUsd;
+}
 
 /** Every step function's memory (infra/step-lambda.ts). */
 const LAMBDA_MEMORY_GB = 256 / 1024;
