@@ -187,7 +187,7 @@ async function startOn(
   });
   const invokeFunction = (arn: string, event: unknown) => invokeWithValue(lambdaFunction(arn), event);
   const events = createEventBridgeService({ dataDir, region, invokeFunction, faults: dispatcher.faults, log });
-  const cloudwatch = createCloudWatchService({ dataDir, region, waitScale });
+  const cloudwatch = createCloudWatchService({ dataDir, region, waitScale, faults: dispatcher.faults });
   const sagemaker = createSageMakerService({
     dataDir,
     endpointUrl: () => dispatcher.url,

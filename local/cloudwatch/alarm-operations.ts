@@ -1,7 +1,7 @@
 import { AwsError } from '../aws-error';
 import type { AlarmEngine } from './alarm-engine';
 import { SUPPORTED_COMPARISONS } from './alarm-evaluation';
-import type { AlarmRecord, AlarmStore } from './alarm-store';
+import type { AlarmRecord, AlarmStore, HistoryItem } from './alarm-store';
 import { isStatistic, metricKey } from './metrics';
 import { pageOf } from '../paging';
 import {
@@ -41,24 +41,36 @@ export function alarmOperations(store: AlarmStore, engine: AlarmEngine, region: 
         StateTransitionedTimestamp: existing.StateTransitionedTimestamp,
       });
     }
-    store.alarms.set(record.AlarmName, record);
-    store.record({
+    const item: HistoryItem = {
       AlarmName: record.AlarmName,
       AlarmType: 'MetricAlarm',
       Timestamp: now,
       HistoryItemType: 'ConfigurationUpdate',
       HistorySummary: `Alarm "${record.AlarmName}" ${existing ? 'updated' : 'created'}`,
       HistoryData: JSON.stringify({ version: '1.0', type: existing ? 'Update' : 'Create', updatedAlarm: describe(record) }, epochMillis),
-    });
-    await store.save();
+    };
+    await store.commit(
+      () => {
+        store.alarms.set(record.AlarmName, record);
+        store.record(item);
+      },
+      () => {
+        if (existing) store.alarms.set(record.AlarmName, existing);
+        else store.alarms.delete(record.AlarmName);
+        store.forget(item);
+      },
+    );
     return record;
   }
 
   async function deleteAlarms(names: readonly string[]): Promise<void> {
     const missing = names.filter((name) => !store.alarms.has(name));
     if (missing.length) throw resourceNotFound(`${missing.length} of the alarms to delete ${missing.length === 1 ? 'does' : 'do'} not exist: ${missing.join(', ')}`);
-    for (const name of names) store.alarms.delete(name);
-    await store.save();
+    const deleted = names.map((name) => store.alarms.get(name)!);
+    await store.commit(
+      () => names.forEach((name) => store.alarms.delete(name)),
+      () => deleted.forEach((alarm) => store.alarms.set(alarm.AlarmName, alarm)),
+    );
   }
 
   const operations = {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
+import { checkWriteFault } from '../disk-faults';
+import type { FaultInjector } from '../faults';
 import { STATE_VALUES } from './shapes';
 
 const alarmSchema = z.object({
@@ -59,7 +61,11 @@ export class AlarmStore {
   private readonly file: string;
   private readonly writes = new KeyedMutex();
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    /** `disk` fault rules fail these writes as a full disk would. */
+    private readonly faults?: FaultInjector,
+  ) {
     this.file = join(ensureDir(join(dataDir, 'cloudwatch')), 'alarms.json');
     const saved = readJsonFileSync(this.file, fileSchema);
     for (const alarm of saved?.alarms ?? []) this.alarms.set(alarm.AlarmName, alarm);
@@ -72,8 +78,26 @@ export class AlarmStore {
   }
 
   async save(): Promise<void> {
-    await this.writes.run('file', () =>
-      writeFileAtomic(this.file, JSON.stringify({ alarms: [...this.alarms.values()], history: this.history })),
-    );
+    await this.writes.run('file', async () => {
+      checkWriteFault(this.faults, this.file);
+      await writeFileAtomic(this.file, JSON.stringify({ alarms: [...this.alarms.values()], history: this.history }));
+    });
+  }
+
+  /** Applies a request's change and writes it; when the write fails (a full disk) `undo` takes the change back. */
+  async commit(change: () => void, undo: () => void): Promise<void> {
+    change();
+    try {
+      await this.save();
+    } catch (error) {
+      undo();
+      throw error;
+    }
+  }
+
+  /** Takes back a history item a failed change recorded. */
+  forget(item: HistoryItem): void {
+    const index = this.history.indexOf(item);
+    if (index >= 0) this.history.splice(index, 1);
   }
 }

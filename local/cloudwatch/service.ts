@@ -1,3 +1,4 @@
+import type { FaultInjector } from '../faults';
 import { queryCompatibleService } from '../protocols/query-compatible';
 import { LOCAL_ACCOUNT_ID, type ServiceModule } from '../service';
 import { AlarmEngine, type AlarmActionHandler, type AlarmStateChange } from './alarm-engine';
@@ -19,6 +20,8 @@ export interface CloudWatchServiceOptions {
   region: string;
   /** AEP_LOCAL_WAIT_SCALE: multiplies alarm periods, the evaluation tick and the repeat of Auto Scaling actions. */
   waitScale: number;
+  /** The embedded AWS's fault rules: `disk` rules fail writes of the alarms. */
+  faults?: FaultInjector;
 }
 
 /**
@@ -53,7 +56,7 @@ export const CLOUDWATCH_XMLNS = 'http://monitoring.amazonaws.com/doc/2010-08-01/
 
 export function createCloudWatchService(options: CloudWatchServiceOptions): CloudWatchService {
   const metrics = new MetricStore(options.dataDir);
-  const alarms = new AlarmStore(options.dataDir);
+  const alarms = new AlarmStore(options.dataDir, options.faults);
   const engine = new AlarmEngine(alarms, metrics, options.waitScale);
   const alarmApi = alarmOperations(alarms, engine, options.region, LOCAL_ACCOUNT_ID);
   engine.start();
