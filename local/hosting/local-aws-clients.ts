@@ -1,9 +1,10 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SNSClient } from '@aws-sdk/client-sns';
 
 /**
  * SDK clients that call the embedded AWS itself, as SageMaker calls S3 and SNS on the user's behalf.
- * The URL is read per call because the server's port is only known once it listens.
+ * The URL is read per call because the server's port is only known once it listens. The SDK packages load with the
+ * first client (the first model download), not with the embedded AWS: start-up does not need them.
  */
 export class LocalAwsClients {
   private cache?: { url: string; s3: S3Client; sns: SNSClient };
@@ -38,6 +39,10 @@ export class LocalAwsClients {
         credentials: { accessKeyId: 'aep-local', secretAccessKey: 'aep-local' },
         maxAttempts: 3,
       };
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+      const { SNSClient } = require('@aws-sdk/client-sns') as typeof import('@aws-sdk/client-sns');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       this.cache = { url, s3: new S3Client({ ...common, forcePathStyle: true }), sns: new SNSClient(common) };
     }
     return this.cache;

@@ -1,4 +1,3 @@
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -6,13 +5,16 @@ import type { Readable } from 'node:stream';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import * as tar from 'tar';
 import { parseS3Uri } from '../../functions/lib/s3-uri';
 import { hashedName } from '../data-dir';
 import { HostingError } from './errors';
 import type { LocalAwsClients } from './local-aws-clients';
 
 const MARKER = '.aep-model.json';
+
+/** Loaded with the first model download, not at start-up (with tar, most of the embedded AWS's start-up otherwise). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const s3Commands = () => require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
 /** Entry types a model archive may hold; links could point outside SM_MODEL_DIR, devices have no business there. */
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
 
@@ -93,7 +95,7 @@ export class ModelArtifacts {
     const location = parseS3Uri(modelDataUrl);
     if (!location) throw new HostingError(`ModelDataUrl ${modelDataUrl} is not an s3://bucket/key URI.`);
     try {
-      const head = await this.aws.s3.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }));
+      const head = await this.aws.s3.send(new (s3Commands().HeadObjectCommand)({ Bucket: location.bucket, Key: location.key }));
       return { etag: head.ETag ?? '', ...(head.VersionId ? { versionId: head.VersionId } : {}) };
     } catch (error) {
       throw downloadFailed(modelDataUrl, error);
@@ -104,7 +106,7 @@ export class ModelArtifacts {
     const location = parseS3Uri(modelDataUrl)!; // identify() checked it
     try {
       // IfMatch: the bytes extracted are the artifact the directory is named after, even if it is replaced meanwhile
-      const object = await this.aws.s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key, IfMatch: etag || undefined }));
+      const object = await this.aws.s3.send(new (s3Commands().GetObjectCommand)({ Bucket: location.bucket, Key: location.key, IfMatch: etag || undefined }));
       await pipeline(object.Body as Readable, createWriteStream(file));
     } catch (error) {
       throw downloadFailed(modelDataUrl, error);
@@ -148,6 +150,8 @@ export async function extractSafely(archive: string, dir: string, label: string,
   const refused: string[] = [];
   let entries = 0;
   let overCap: string | undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const tar = require('tar') as typeof import('tar');
   const unpack = new tar.Unpack({
     cwd: dir,
     strict: true,
