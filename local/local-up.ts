@@ -5,6 +5,8 @@ import { untilStopSignal } from './stop-signal';
 import { adminTokenPath } from './admin-token';
 import { startEmbeddedAws, type EmbeddedAws, type EmbeddedAwsOptions } from './embedded-aws';
 import { ADMIN_TOKEN_HEADER } from './request-guard';
+import { preloadStepHandlers } from './lambda/step-function';
+import { PIPELINE_STEPS } from '../infra/step-functions';
 
 export interface LocalUpOptions extends Pick<EmbeddedAwsOptions, 'port' | 'dataDir' | 'configPath' | 'waitScale' | 'region'> {
   /** Also print the step handlers' log lines on stderr. */
@@ -48,8 +50,11 @@ export async function runLocalUp(options: LocalUpOptions = {}, io: LocalUpIo = d
   }
   for (const line of describeEmbeddedAws(aws, options.iamTemplate === false)) io.out(line);
   io.onReady?.(aws);
+  // Serving already: the step handlers load while the developer gets to the first deployment.
+  const stopPreloading = preloadStepHandlers(PIPELINE_STEPS.map((step) => step.folder));
 
   const signal = await untilStopSignal(io.signals);
+  stopPreloading();
   io.out(`${signal}: stopping executions and model processes…`);
   await aws.close();
   io.out('Embedded AWS stopped.');

@@ -90,6 +90,34 @@ export function stepFunction(
   };
 }
 
+/**
+ * Loads every step's handler ahead of its first invocation — seconds of module loading (the SDK clients, schemas)
+ * that a deployment would otherwise wait for at its first Tasks — one handler per turn of the event loop, so requests
+ * are served in between. A handler that does not load is left for its invocation to report (ImportModuleError).
+ * Returns the function that stops loading (at shutdown).
+ */
+export function preloadStepHandlers(steps: readonly string[], functionsDir = FUNCTIONS_DIR): () => void {
+  const queue = [...steps];
+  let timer: NodeJS.Immediate | undefined;
+  const next = () => {
+    const step = queue.shift();
+    if (step === undefined) return;
+    timer = setImmediate(() => {
+      try {
+        loadStepHandler(step, FUNCTION_NAME_PREFIX + step, functionsDir);
+      } catch {
+        // reported when the step runs
+      }
+      next();
+    });
+  };
+  next();
+  return () => {
+    queue.length = 0;
+    clearImmediate(timer);
+  };
+}
+
 /** functions/<step>/handler.ts's `handler`, required in this process (ts-jest or tsx compile it on the fly). */
 export function loadStepHandler(step: string, functionName: string, functionsDir = FUNCTIONS_DIR): StepHandler {
   const dir = join(functionsDir, step);
