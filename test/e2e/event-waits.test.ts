@@ -64,8 +64,11 @@ test('events resume both waits: no re-check (DescribeEndpoint, CheckOutput) in t
 test('events suppressed (EventBridge and SNS deliveries dropped): the re-checks finish the run, slower', async () => {
   t.aws.faults.add({ service: 'events', operation: 'InvokeTarget', error: { code: 'Dropped', message: 'test drops events', status: 500 } });
   t.aws.faults.add({ service: 'sns', operation: 'Deliver', error: { code: 'Dropped', message: 'test drops notifications', status: 500 } });
-  // The container answers only after 300 ms, so WaitForOutput's own first check finds nothing yet.
-  const run = await runDeployment(t, 'no-events', { ...echoDeployment('ev-no-events', { fault: 'slow:300' }), poll: { endpointSeconds: 10, outputSeconds: 10, lockSeconds: 5 } });
+  // The container answers only after 5 s, far beyond the output Task's scaled timeout (10 s × 0.01): AwaitEvent's
+  // own check at registration finds nothing, so the re-check resumes the run and the wait's record is left. (With a
+  // faster container a registration slowed by a busy machine could find the output after its Task had timed out,
+  // settle the stale wait and remove the record.)
+  const run = await runDeployment(t, 'no-events', { ...echoDeployment('ev-no-events', { fault: 'slow:5000' }), poll: { endpointSeconds: 10, outputSeconds: 10, lockSeconds: 5 } });
   expect(outcome(run)).toEqual(SUCCEEDED);
   expect(entered(run, 'DescribeEndpoint')).toBeGreaterThanOrEqual(1);
   expect(entered(run, 'CheckOutput')).toBeGreaterThanOrEqual(1);
