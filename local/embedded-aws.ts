@@ -204,7 +204,7 @@ async function startOn(
   const sns = createSnsService({ dataDir, lambdas: { invokeFunction, faults: dispatcher.faults, log }, faults: dispatcher.faults });
   const sagemakerRuntime = createSageMakerRuntimeService({ sagemaker, s3, sns, faults: dispatcher.faults, cloudwatch, waitScale });
   cloudwatch.handleActions('arn:aws:sns:', snsAlarmAction(() => sagemaker.aws.sns, region));
-  const applicationAutoScaling = createApplicationAutoScalingService({ dataDir, region, waitScale, sagemaker, cloudwatch });
+  const applicationAutoScaling = createApplicationAutoScalingService({ dataDir, region, waitScale, sagemaker, cloudwatch, faults: dispatcher.faults });
 
   // First match serves: S3 claims every unsigned path-style request, so it goes last.
   dispatcher

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AlarmActionInvocation, CloudWatchService, PutMetricAlarmInput } from '../cloudwatch/service';
+import type { FaultInjector } from '../faults';
 import { pageOf } from '../paging';
 import { jsonService } from '../protocols/aws-json';
 import type { SageMakerService } from '../sagemaker/service';
@@ -28,6 +29,8 @@ export interface ApplicationAutoScalingOptions {
   waitScale: number;
   sagemaker: SageMakerService;
   cloudwatch: CloudWatchService;
+  /** The embedded AWS's fault rules: `disk` rules fail writes of the targets and policies. */
+  faults?: FaultInjector;
 }
 
 export interface ApplicationAutoScalingService extends ServiceModule {
@@ -55,7 +58,7 @@ const date = (ms: number | undefined) => (ms === undefined ? undefined : new Dat
  */
 export function createApplicationAutoScalingService(options: ApplicationAutoScalingOptions): ApplicationAutoScalingService {
   const { sagemaker, cloudwatch, region } = options;
-  const store = new AutoScalingStore(options.dataDir);
+  const store = new AutoScalingStore(options.dataDir, options.faults);
   const activitiesInFlight = new Set<Promise<void>>();
   const internal: RequestContext = { region, accountId: LOCAL_ACCOUNT_ID, requestId: 'application-autoscaling', url: new URL('http://127.0.0.1/') };
 
@@ -108,7 +111,8 @@ export function createApplicationAutoScalingService(options: ApplicationAutoScal
         Object.assign(activity, { StatusCode: 'Failed', StatusMessage: `Failed to set desired instance count to ${desired}. Reason: ${(error as Error).message}` });
       }
       Object.assign(activity, { EndTime: Date.now() });
-      await store.save();
+      // The scaling happened: memory says so even when the disk is full; the next write that succeeds records it.
+      await store.save().catch(() => undefined);
     })();
     activitiesInFlight.add(work);
     void work.finally(() => activitiesInFlight.delete(work));
@@ -131,9 +135,12 @@ export function createApplicationAutoScalingService(options: ApplicationAutoScal
     await store.save();
   });
 
-  const removePolicy = async (policy: ScalingPolicy) => {
+  const deletePolicyAlarms = async (policy: ScalingPolicy) => {
     const names = policy.Alarms.map((a) => a.AlarmName).filter((name) => cloudwatch.alarm(name));
     if (names.length) await cloudwatch.deleteAlarms(names);
+  };
+  const removePolicy = async (policy: ScalingPolicy) => {
+    await deletePolicyAlarms(policy);
     store.policies.splice(store.policies.indexOf(policy), 1);
   };
 
@@ -203,24 +210,35 @@ export function createApplicationAutoScalingService(options: ApplicationAutoScal
           CreationTime: Date.now(),
           SuspendedState: suspended,
         };
-        Object.assign(target, { MinCapacity: min, MaxCapacity: max, SuspendedState: suspended });
-        store.targets.set(targetKey(target), target);
+        const before = existing && { MinCapacity: existing.MinCapacity, MaxCapacity: existing.MaxCapacity, SuspendedState: existing.SuspendedState };
+        await store.commit(
+          () => store.targets.set(targetKey(target), Object.assign(target, { MinCapacity: min, MaxCapacity: max, SuspendedState: suspended })),
+          () => (before ? Object.assign(target, before) : store.targets.delete(targetKey(target))),
+        );
         // A count outside the new bounds is brought inside them at once, as Application Auto Scaling does.
         const count = variantOf(target).variant.instanceCount;
         if ((count < min || count > max) && endpoint.EndpointStatus === 'InService') {
           const desired = Math.min(max, Math.max(min, count));
           scale(target, desired, `${count < min ? 'minimum' : 'maximum'} capacity was set to ${count < min ? min : max}`);
         }
-        await store.save();
         return { ScalableTargetARN: target.ScalableTargetARN };
       },
 
       async DeregisterScalableTarget(raw) {
         const input = parse(targetInput, raw);
         const target = findTarget(input, () => objectNotFound(`No scalable target found for ${describeTarget(input)}`));
-        for (const policy of store.policies.filter((p) => targetKey(p) === targetKey(target))) await removePolicy(policy);
-        store.targets.delete(targetKey(target));
-        await store.save();
+        const policies = store.policies.filter((p) => targetKey(p) === targetKey(target));
+        await store.commit(
+          () => {
+            for (const policy of policies) store.policies.splice(store.policies.indexOf(policy), 1);
+            store.targets.delete(targetKey(target));
+          },
+          () => {
+            store.policies.push(...policies);
+            store.targets.set(targetKey(target), target);
+          },
+        );
+        for (const policy of policies) await deletePolicyAlarms(policy);
         return {};
       },
 
@@ -301,8 +319,11 @@ export function createApplicationAutoScalingService(options: ApplicationAutoScal
         const input = parse(deleteScalingPolicyInput, raw);
         const policy = store.policies.find((p) => targetKey(p) === targetKey(input) && p.PolicyName === input.PolicyName);
         if (!policy) throw objectNotFound(`No scaling policy found for ${describeTarget(input)}, policy name: ${input.PolicyName}`);
-        await removePolicy(policy);
-        await store.save();
+        await store.commit(
+          () => store.policies.splice(store.policies.indexOf(policy), 1),
+          () => store.policies.push(policy),
+        );
+        await deletePolicyAlarms(policy);
         return {};
       },
 

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
+import { checkWriteFault } from '../disk-faults';
+import type { FaultInjector } from '../faults';
 import * as z from 'zod';
 
 /** Times are epoch milliseconds in the store. */
@@ -63,7 +65,11 @@ export class AutoScalingStore {
   private readonly file: string;
   private readonly writes = new KeyedMutex();
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    /** `disk` fault rules fail these writes as a full disk would. */
+    private readonly faults?: FaultInjector,
+  ) {
     this.file = join(ensureDir(join(dataDir, 'application-autoscaling')), 'state.json');
     const saved = readJsonFileSync(this.file, fileSchema);
     for (const target of saved?.targets ?? []) this.targets.set(targetKey(target), target);
@@ -77,8 +83,20 @@ export class AutoScalingStore {
   }
 
   async save(): Promise<void> {
-    await this.writes.run('file', () =>
-      writeFileAtomic(this.file, JSON.stringify({ targets: [...this.targets.values()], policies: this.policies, activities: this.activities })),
-    );
+    await this.writes.run('file', async () => {
+      checkWriteFault(this.faults, this.file);
+      await writeFileAtomic(this.file, JSON.stringify({ targets: [...this.targets.values()], policies: this.policies, activities: this.activities }));
+    });
+  }
+
+  /** Applies a request's change and writes it before it is acted on; when the write fails `undo` takes it back. */
+  async commit(change: () => void, undo: () => void): Promise<void> {
+    change();
+    try {
+      await this.save();
+    } catch (error) {
+      undo();
+      throw error;
+    }
   }
 }

@@ -86,7 +86,8 @@ export class AlarmEngine {
           this.invokeActions(alarm, alarm.StateValue, result?.newestValue, (arn) => arn.startsWith('arn:aws:autoscaling:'));
         }
       }
-      if (changed) await this.alarms.save();
+      // A state change already happened (and its actions ran): a full disk must not crash the server; the next write records it.
+      if (changed) await this.alarms.save().catch(() => undefined);
     } finally {
       this.evaluating = false;
     }
@@ -153,7 +154,7 @@ export class AlarmEngine {
           HistorySummary: summary,
           HistoryData: JSON.stringify({ actionState: summary.startsWith('Successfully') ? 'Succeeded' : 'Failed', stateUpdateTimestamp: alarm.StateUpdatedTimestamp }),
         });
-        await this.alarms.save();
+        await this.alarms.save().catch(() => undefined);
       })();
       this.running.add(work);
       void work.finally(() => this.running.delete(work));

@@ -1,5 +1,6 @@
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startTestAws, type TestAws } from '../helpers/embedded';
 import { ECHO_FIXTURES, eventually, uploadEchoFixtures } from '../helpers/scenario';
@@ -97,4 +98,38 @@ print(json.dumps({'policy': arn, 'types': [p['PolicyType'] for p in policies], '
   await eventually(async () => expect((await t.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: ENDPOINT }))).EndpointStatus).toBe('InService'), 60_000, 100);
   await cli('sagemaker', 'update-endpoint-weights-and-capacities', '--endpoint-name', ENDPOINT, '--desired-weights-and-capacities', 'VariantName=AllTraffic,DesiredInstanceCount=0');
   await eventually(async () => expect(await variant()).toMatchObject({ CurrentInstanceCount: 0, DesiredInstanceCount: 0 }), 60_000, 100);
+}, 300_000);
+
+test('a full disk under RegisterScalableTarget, DeleteScalingPolicy and DeregisterScalableTarget changes nothing; the same call succeeds afterwards', async () => {
+  const target = ['--service-namespace', 'sagemaker', '--resource-id', RESOURCE, '--scalable-dimension', DIMENSION];
+  // one attempt: the CLI would retry the 500 itself and hide it
+  const once = (...args: string[]) => run('aws', [...args, '--output', 'json'], { env: { ...t.cliEnv, AWS_MAX_ATTEMPTS: '1', AWS_RETRY_MODE: 'standard' } });
+  const refusedOnce = (...args: string[]) => once(...args).then(() => 'no error', (e: { stderr: string }) => e.stderr.trim());
+  const diskFull = () =>
+    t.aws.faults.add({ service: 'disk', operation: 'write', resource: join(t.dataDir, 'application-autoscaling'), count: 1, error: { code: 'ENOSPC', message: 'no space left on device' } });
+  const targets = async () => JSON.parse((await cli('application-autoscaling', 'describe-scalable-targets', '--service-namespace', 'sagemaker')).stdout).ScalableTargets;
+  const policies = async () => JSON.parse((await cli('application-autoscaling', 'describe-scaling-policies', '--service-namespace', 'sagemaker')).stdout).ScalingPolicies;
+  const enospc = /InternalFailure.*ENOSPC: no space left on device/;
+
+  await cli('application-autoscaling', 'register-scalable-target', ...target, '--min-capacity', '1', '--max-capacity', '2');
+  await t.aws.services.applicationAutoScaling.settled(); // a scale-out into the bounds writes when it ends
+  diskFull();
+  expect(await refusedOnce('application-autoscaling', 'register-scalable-target', ...target, '--min-capacity', '1', '--max-capacity', '3')).toMatch(enospc);
+  expect(await targets()).toEqual([expect.objectContaining({ MinCapacity: 1, MaxCapacity: 2 })]);
+  await once('application-autoscaling', 'register-scalable-target', ...target, '--min-capacity', '1', '--max-capacity', '3');
+  expect(await targets()).toEqual([expect.objectContaining({ MinCapacity: 1, MaxCapacity: 3 })]);
+
+  await cli('application-autoscaling', 'put-scaling-policy', '--policy-name', 'disk', ...target, '--policy-type', 'StepScaling',
+    '--step-scaling-policy-configuration', 'AdjustmentType=ChangeInCapacity,StepAdjustments=[{MetricIntervalLowerBound=0,ScalingAdjustment=1}]');
+  diskFull();
+  expect(await refusedOnce('application-autoscaling', 'delete-scaling-policy', '--policy-name', 'disk', ...target)).toMatch(enospc);
+  expect((await policies()).map((p: { PolicyName: string }) => p.PolicyName)).toContain('disk');
+  await once('application-autoscaling', 'delete-scaling-policy', '--policy-name', 'disk', ...target);
+  expect((await policies()).map((p: { PolicyName: string }) => p.PolicyName)).not.toContain('disk');
+
+  diskFull();
+  expect(await refusedOnce('application-autoscaling', 'deregister-scalable-target', ...target)).toMatch(enospc);
+  expect(await targets()).toHaveLength(1);
+  await once('application-autoscaling', 'deregister-scalable-target', ...target);
+  expect(await targets()).toEqual([]);
 }, 300_000);
