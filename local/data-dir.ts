@@ -36,6 +36,20 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
 }
 
 /**
+ * Applies a request's change in memory, then writes it; when the write fails (a full disk) `undo` takes the change
+ * back and the error is thrown: the request fails with nothing changed, and succeeds when it is made again.
+ */
+export async function changeThenWrite(change: () => void, write: () => Promise<void>, undo: () => void): Promise<void> {
+  change();
+  try {
+    await write();
+  } catch (error) {
+    undo();
+    throw error;
+  }
+}
+
+/**
  * Reads and validates a JSON file written by the embedded AWS; undefined when it is absent or unreadable
  * (a record torn by a crash is treated as never written rather than taking the whole service down).
  */

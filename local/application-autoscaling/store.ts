@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
+import { changeThenWrite, ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
 import { checkWriteFault } from '../disk-faults';
 import type { FaultInjector } from '../faults';
 import * as z from 'zod';
@@ -90,13 +90,7 @@ export class AutoScalingStore {
   }
 
   /** Applies a request's change and writes it before it is acted on; when the write fails `undo` takes it back. */
-  async commit(change: () => void, undo: () => void): Promise<void> {
-    change();
-    try {
-      await this.save();
-    } catch (error) {
-      undo();
-      throw error;
-    }
+  commit(change: () => void, undo: () => void): Promise<void> {
+    return changeThenWrite(change, () => this.save(), undo);
   }
 }

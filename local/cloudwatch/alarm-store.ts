@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as z from 'zod';
-import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
+import { changeThenWrite, ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
 import { checkWriteFault } from '../disk-faults';
 import type { FaultInjector } from '../faults';
 import { STATE_VALUES } from './shapes';
@@ -85,14 +85,8 @@ export class AlarmStore {
   }
 
   /** Applies a request's change and writes it; when the write fails (a full disk) `undo` takes the change back. */
-  async commit(change: () => void, undo: () => void): Promise<void> {
-    change();
-    try {
-      await this.save();
-    } catch (error) {
-      undo();
-      throw error;
-    }
+  commit(change: () => void, undo: () => void): Promise<void> {
+    return changeThenWrite(change, () => this.save(), undo);
   }
 
   /** Takes back a history item a failed change recorded. */

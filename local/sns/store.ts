@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { BatchedAppend } from '../batched-append';
-import { ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
+import { changeThenWrite, ensureDir, KeyedMutex, readJsonFileSync, writeFileAtomic } from '../data-dir';
 import { checkWriteFault } from '../disk-faults';
 import type { FaultInjector } from '../faults';
 
@@ -88,17 +88,13 @@ export class SnsStore {
    * Applies a change to the topics and persists them; when the write fails (a full disk) `undo` takes the change back,
    * so the request fails with nothing changed and succeeds when retried. Writes are serialized: the last lands last.
    */
-  async commitTopics(change: () => void, undo: () => void): Promise<void> {
-    change();
-    try {
-      await this.writes.run('topics', async () => {
+  commitTopics(change: () => void, undo: () => void): Promise<void> {
+    const write = () =>
+      this.writes.run('topics', async () => {
         checkWriteFault(this.faults, this.topicsFile);
         await writeFileAtomic(this.topicsFile, JSON.stringify([...this.topics.values()]));
       });
-    } catch (error) {
-      undo();
-      throw error;
-    }
+    return changeThenWrite(change, write, undo);
   }
 
   /** Keeps a message once it is written: a Publish that failed on a full disk leaves no message behind. */

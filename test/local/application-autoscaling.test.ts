@@ -111,6 +111,8 @@ test('a full disk under RegisterScalableTarget, DeleteScalingPolicy and Deregist
   const policies = async () => JSON.parse((await cli('application-autoscaling', 'describe-scaling-policies', '--service-namespace', 'sagemaker')).stdout).ScalingPolicies;
   const enospc = /InternalFailure.*ENOSPC: no space left on device/;
 
+  // A fresh target without the earlier tests' policies: their alarms would scale (and write) in the background.
+  await cliError('application-autoscaling', 'deregister-scalable-target', ...target);
   await cli('application-autoscaling', 'register-scalable-target', ...target, '--min-capacity', '1', '--max-capacity', '2');
   await t.aws.services.applicationAutoScaling.settled(); // a scale-out into the bounds writes when it ends
   diskFull();
