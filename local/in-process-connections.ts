@@ -3,6 +3,7 @@ import { createConnection, type NetConnectOpts } from 'node:net';
 import * as stream from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { useHostAgent } from '../functions/lib/clients';
+import { sharedInstall } from './shared-install';
 
 /**
  * Connections to an embedded AWS from inside its own process, without a socket. The step handlers run in the
@@ -56,18 +57,8 @@ function withSocketMethods(connection: Duplex): Duplex {
 /** The agent the step handlers' SDK clients use while an embedded AWS runs (keep-alive, like the SDK's own). */
 export const inProcessAgent: Agent = new InProcessAgent({ keepAlive: true });
 
-let installed = 0;
-
 /**
  * Gives the clients of functions/lib/clients (the step handlers') the in-process agent; returns the function that
  * takes it back once no embedded AWS in this process needs it.
  */
-export function installInProcessTransport(): () => void {
-  if (installed++ === 0) useHostAgent(inProcessAgent);
-  let removed = false;
-  return () => {
-    if (removed) return;
-    removed = true;
-    if (--installed === 0) useHostAgent(undefined);
-  };
-}
+export const installInProcessTransport = sharedInstall(useHostAgent, inProcessAgent);

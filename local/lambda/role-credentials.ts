@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { useHostCredentials } from '../../functions/lib/clients';
+import { sharedInstall } from '../shared-install';
 import type { RoleSession } from '../iam/sessions';
 
 /** The credentials of the step function whose handler is running, per async context (handlers run concurrently). */
@@ -29,15 +30,5 @@ const provider = Object.assign(
   { memoized: true },
 );
 
-let installed = 0;
-
 /** Installs the per-handler credentials provider; returns the function that removes it once no embedded AWS needs it. */
-export function installRoleCredentials(): () => void {
-  if (installed++ === 0) useHostCredentials(provider);
-  let removed = false;
-  return () => {
-    if (removed) return;
-    removed = true;
-    if (--installed === 0) useHostCredentials(undefined);
-  };
-}
+export const installRoleCredentials = sharedInstall(useHostCredentials, provider);
