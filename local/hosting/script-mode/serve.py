@@ -121,6 +121,13 @@ def make_handler(pool, timeout, max_payload):
             self.end_headers()
             self.wfile.write(body)
 
+        def discard(self, length):
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    return
+                length -= len(chunk)
+
         def do_GET(self):
             if self.path != "/ping":
                 return self.reply(404, "text/plain", b"Not Found")
@@ -133,6 +140,9 @@ def make_handler(pool, timeout, max_payload):
                 self.rfile.read(length)
                 return self.reply(404, "text/plain", b"Not Found")
             if max_payload is not None and length > max_payload:
+                # Read (and drop) the body before answering: a server that answers and closes while the client is
+                # still sending makes the client fail with EPIPE/ECONNRESET instead of seeing the 413.
+                self.discard(length)
                 self.close_connection = True
                 return self.reply(413, "text/plain", b"Request body exceeds SAGEMAKER_MAX_PAYLOAD_IN_MB\n")
             body = self.rfile.read(length)
