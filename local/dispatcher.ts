@@ -23,6 +23,8 @@ export class Dispatcher {
   private readonly modules: ServiceModule[] = [];
   private stopServingInProcess = () => undefined as void;
 
+  private listeningPort?: number;
+
   constructor(
     private readonly region = process.env.AWS_REGION ?? 'us-east-1',
     /** Rules that make matching calls fail or stall; see local/faults.ts. */
@@ -56,8 +58,10 @@ export class Dispatcher {
     return `http://${LOOPBACK}:${this.port}`;
   }
 
+  /** Read once when listening: server.address() costs a native call, and every request's Host check needs it. */
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    this.listeningPort ??= (this.server.address() as AddressInfo).port;
+    return this.listeningPort;
   }
 
   async close(): Promise<void> {

@@ -55,13 +55,15 @@ export const putObject: S3Operation = async (call) => {
   sendEmpty(res, ctx, 200, writeResultHeaders(meta));
 };
 
-/** GetObject and HeadObject: conditions, a Range (206/416), the stored headers, and for GET the bytes, streamed. */
+/** GetObject and HeadObject: conditions, a Range (206/416), the stored headers, and for GET the bytes (streamed, or a small object's at once). */
 export const getObject: S3Operation = async ({ req, res, ctx, bucket, key, store, query }) => {
   assertKey(key);
   const isHead = req.method === 'HEAD';
-  // GET opens the file first and answers from the metadata that came with it, so a concurrent replace cannot mix versions.
-  const opened = isHead ? undefined : await store.open(bucket, key);
-  const meta = opened?.meta ?? store.head(bucket, key);
+  // GET reads (a small object) or opens the file first and answers from the metadata that came with it, so a
+  // concurrent replace cannot mix versions.
+  const small = isHead ? undefined : store.readSmall(bucket, key);
+  const opened = isHead || small ? undefined : await store.open(bucket, key);
+  const meta = small?.meta ?? opened?.meta ?? store.head(bucket, key);
   try {
     if (!meta) throw s3Errors.noSuchKey(key);
     try {
@@ -86,13 +88,17 @@ export const getObject: S3Operation = async ({ req, res, ctx, bucket, key, store
     const end = range?.end ?? meta.size - 1;
     const length = meta.size === 0 ? 0 : end - start + 1;
     if (range) headers['content-range'] = `bytes ${start}-${end}/${meta.size}`;
-    if (!opened || length === 0) {
+    if (isHead || length === 0) {
       await opened?.handle.close();
       sendEmpty(res, ctx, range ? 206 : 200, { ...headers, 'content-length': length });
       return;
     }
     res.writeHead(range ? 206 : 200, { ...requestIdHeaders(ctx), ...headers, 'content-length': length });
-    await pipeline(opened.handle.createReadStream({ start, end }), res).catch(() => {
+    if (small) {
+      res.end(small.bytes.subarray(start, end + 1));
+      return;
+    }
+    await pipeline(opened!.handle.createReadStream({ start, end }), res).catch(() => {
       // The client went away mid-download; nothing to tell it.
       res.destroy();
     });

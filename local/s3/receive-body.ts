@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -15,6 +15,7 @@ import {
   type ChecksumAlgorithm,
 } from '../protocols/checksums';
 import { s3Errors } from './errors';
+import { SMALL_OBJECT_BYTES } from './small-objects';
 import type { StoredChecksum } from './store';
 
 /** S3's largest single PUT (and part): 5 GiB. */
@@ -132,8 +133,9 @@ export const DEFAULT_OBJECT_CHECKSUM: ChecksumAlgorithm = 'CRC64NVME';
 /**
  * Streams a PUT/UploadPart body to `tempPath` — decoding aws-chunked, counting, hashing — and verifies it.
  * `defaultAlgorithm`: the checksum computed on the way when the client declared none.
- * Never holds more than a chunk in memory. The temp file is removed if anything fails. The request is never
- * destroyed here (its socket carries the error response); an unread rest makes the error close the connection.
+ * Never holds more than a chunk in memory, except a body declared small (SMALL_OBJECT_BYTES), which is gathered and
+ * written at once. The temp file is removed if anything fails. The request is never destroyed here (its socket
+ * carries the error response); an unread rest makes the error close the connection.
  */
 export async function receiveBody(
   req: IncomingMessage,
@@ -147,24 +149,33 @@ export async function receiveBody(
   const trailers: Record<string, string> = {};
   const raw: AsyncIterable<Buffer> = req.iterator({ destroyOnReturn: false });
   const source = isAwsChunked(req.headers) ? decodeAwsChunked(raw, trailers) : raw;
-  const out = createWriteStream(tempPath);
+  const small = expected !== undefined && expected <= SMALL_OBJECT_BYTES;
+  const gathered: Buffer[] = [];
+  const out = small ? undefined : createWriteStream(tempPath);
   let writeError: Error | undefined;
-  out.on('error', (error) => (writeError = error));
+  out?.on('error', (error) => (writeError = error));
   let size = 0;
   try {
     for await (const chunk of source) {
       size += chunk.length;
       if (size > maxBytes) throw s3Errors.entityTooLarge(size, maxBytes);
+      // More than a small body declared: an aws-chunked body whose decoded length lied (Content-Length is the parser's).
+      if (small && size > expected) throw s3Errors.incompleteBody();
       verifier.update(chunk);
-      if (!out.write(chunk)) await once(out, 'drain');
+      if (!out) gathered.push(chunk);
+      else if (!out.write(chunk)) await once(out, 'drain');
       if (writeError) throw writeError;
     }
-    out.end();
-    await finished(out);
+    if (out) {
+      out.end();
+      await finished(out);
+    }
     if (!req.complete || (expected !== undefined && size !== expected)) throw s3Errors.incompleteBody();
-    return { tempPath, size, ...verifier.finish(trailers) };
+    const verified = { tempPath, size, ...verifier.finish(trailers) };
+    if (!out) writeFileSync(tempPath, Buffer.concat(gathered, size));
+    return verified;
   } catch (error) {
-    out.destroy();
+    out?.destroy();
     await rm(tempPath, { force: true });
     throw error;
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { sendRestXmlError } from '../protocols/rest-xml';
 import type { RequestContext, ServiceModule } from '../service';
 import { isVirtualHostRequest, s3Address } from './address';
@@ -155,6 +155,8 @@ export function createS3Service(options: S3ServiceOptions): S3Service {
     },
     async openObject(bucket, key) {
       assertKey(key);
+      const small = store.readSmall(bucket, key);
+      if (small) return { size: small.meta.size, stream: Readable.from([small.bytes]) };
       const { meta, handle } = await store.open(bucket, key);
       return { size: meta.size, stream: objectStream(handle, meta.size) };
     },

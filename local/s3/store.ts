@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, rmSync, truncateSync } from 'node:fs';
-import { appendFile, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { appendFileSync, existsSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { ensureDir, hashedName, KeyedMutex, listDirSync, readJsonFileSync, writeFileAtomic } from '../data-dir';
@@ -9,6 +9,7 @@ import { DEFAULT_OBJECT_CHECKSUM } from './receive-body';
 import { s3Errors } from './errors';
 import { assertBucketName, compareKeys } from './names';
 import { encodeTrailer, readTrailerSync } from './object-trailer';
+import { readBytesSync, SMALL_OBJECT_BYTES } from './small-objects';
 
 const bucketRecordSchema = z.object({ name: z.string(), creationDate: z.string(), region: z.string() });
 export type BucketRecord = z.infer<typeof bucketRecordSchema>;
@@ -174,6 +175,23 @@ export class S3Store {
   }
 
   /**
+   * A small object's metadata and bytes, read at once (see SMALL_OBJECT_BYTES); undefined for a larger one, which is
+   * opened and streamed. Synchronous from the index lookup to the read, so no replace can come between them.
+   */
+  readSmall(bucket: string, key: string): { meta: ObjectMeta; bytes: Buffer } | undefined {
+    const meta = this.head(bucket, key);
+    if (!meta) throw s3Errors.noSuchKey(key);
+    if (meta.size > SMALL_OBJECT_BYTES) return undefined;
+    try {
+      return { meta, bytes: readBytesSync(join(this.objectDir(bucket), meta.dataFile), meta.size) };
+    } catch (error) {
+      // Indexed but gone: a delete has removed the file (its commit point) and not yet the index entry.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw s3Errors.noSuchKey(key);
+      throw error;
+    }
+  }
+
+  /**
    * Makes a staged body the object at `key`, checking the write conditions and committing under the key's lock,
    * so of two concurrent `If-None-Match: *` writes exactly one wins.
    */
@@ -188,7 +206,7 @@ export class S3Store {
       const current = this.requireBucket(bucket).objects.get(key);
       assertWriteConditions(key, current, conditions);
       const { meta, trailer } = this.version(key, staged, attributes);
-      await appendFile(staged.tempPath, trailer);
+      appendFileSync(staged.tempPath, trailer);
       return this.install(bucket, current, staged.tempPath, meta);
     });
   }
@@ -210,7 +228,8 @@ export class S3Store {
       };
       const { meta, trailer } = this.version(key, staged, attributes);
       try {
-        await writeFile(staged.tempPath, [body, trailer]);
+        if (body.length <= SMALL_OBJECT_BYTES) writeFileSync(staged.tempPath, Buffer.concat([body, trailer]));
+        else await writeFile(staged.tempPath, [body, trailer]);
         return await this.install(bucket, current, staged.tempPath, meta);
       } catch (error) {
         await rm(staged.tempPath, { force: true });
@@ -237,11 +256,15 @@ export class S3Store {
     return { meta, trailer: encodeTrailer({ ...recorded, version: this.nextVersion++ }) };
   }
 
-  /** The commit point: the complete file renamed in; then the index, then the replaced version's file removed. */
+  /**
+   * The commit point: the complete file renamed in; then the index, then the replaced version's file removed. The
+   * rename and the index change are one synchronous step, so a reader never finds the index naming a file not yet
+   * there (readSmall relies on it).
+   */
   private async install(bucket: string, current: ObjectMeta | undefined, tempPath: string, meta: ObjectMeta): Promise<ObjectMeta> {
     const b = this.requireBucket(bucket);
     const dir = this.objectDir(bucket);
-    await rename(tempPath, join(dir, meta.dataFile));
+    renameSync(tempPath, join(dir, meta.dataFile));
     if (!current) b.sorted = undefined;
     b.objects.set(meta.key, meta);
     if (current) await rm(join(dir, current.dataFile), { force: true });

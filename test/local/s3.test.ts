@@ -17,6 +17,7 @@ import {
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ObjectCreatedEvent } from '../../local/s3/service';
+import { SMALL_OBJECT_BYTES } from '../../local/s3/small-objects';
 import { startEmbeddedS3 } from '../helpers/embedded-s3';
 
 let s3: S3Client;
@@ -119,6 +120,39 @@ describe('objects', () => {
     const beyond = await failure(s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'digits', Range: 'bytes=10-20' })));
     expect(beyond).toMatchObject({ code: 'InvalidRange', status: 416 });
     expect(beyond.raw.ActualObjectSize).toBe('10');
+  });
+
+  test('objects either side of the small-object size (read at once / streamed) read back whole, by range, and after a replace', async () => {
+    for (const size of [SMALL_OBJECT_BYTES, SMALL_OBJECT_BYTES + 1]) {
+      const body = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) body[i] = (i * 7) % 251;
+      const key = `sizes/${size}`;
+      await s3.send(new PutObjectCommand({ Bucket: 'data', Key: key, Body: body }));
+      const whole = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: key }));
+      expect(whole.ContentLength).toBe(size);
+      expect(Buffer.from(await whole.Body!.transformToByteArray()).equals(body)).toBe(true);
+      const tail = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: key, Range: 'bytes=-100' }));
+      expect(Buffer.from(await tail.Body!.transformToByteArray()).equals(body.subarray(size - 100))).toBe(true);
+      expect(tail.ContentRange).toBe(`bytes ${size - 100}-${size - 1}/${size}`);
+      await s3.send(new PutObjectCommand({ Bucket: 'data', Key: key, Body: 'replaced' }));
+      expect(await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: key }))).Body?.transformToString()).toBe('replaced');
+    }
+  });
+
+  test('reads racing replaces and deletes of a small object see a whole version or NoSuchKey, never an error', async () => {
+    const versions = ['version a', 'the longer version b'];
+    const outcomes = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        if (i % 3 === 0) return s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'raced', Body: versions[i % 2] })).then(() => 'put');
+        if (i % 3 === 1) return s3.send(new DeleteObjectCommand({ Bucket: 'data', Key: 'raced' })).then(() => 'deleted');
+        try {
+          return await (await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'raced' }))).Body!.transformToString();
+        } catch (error) {
+          return (await failure(Promise.reject(error))).code;
+        }
+      }),
+    );
+    for (const outcome of outcomes) expect(['put', 'deleted', 'NoSuchKey', ...versions]).toContain(outcome);
   });
 
   test('missing keys: NoSuchKey with the key; HEAD is a bare 404', async () => {
