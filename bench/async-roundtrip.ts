@@ -13,6 +13,8 @@ const CONCURRENCY = 8;
 
 export interface RoundTripOptions {
   requests: number;
+  /** Untimed calls of each kind first: the SDK's and the server's code paths take a few thousand calls to be compiled hot. */
+  warmupRequests: number;
   rounds: number;
   log: (line: string) => void;
 }
@@ -21,9 +23,10 @@ export interface RoundTripOptions {
  * What a user pays for one asynchronous inference, end to end, against the same request in real time, through the
  * same runtime and the same SDK clients: async = upload the input (PutObject), InvokeEndpointAsync, the success
  * notification (SNS, on the user's own topic), read the output back (GetObject); real time = InvokeEndpoint. The echo
- * container on 2 × 4, CONCURRENCY requests in flight either way; one untimed warm-up round of each, then rounds of
- * both, in alternating order; the ratio is the median of per-round throughput ratios, the overhead the median of per-round latency
- * differences (p50 async − p50 real time).
+ * container on 2 × 4, CONCURRENCY requests in flight either way; one untimed warm-up round of each
+ * (`warmupRequests`), then rounds of both, in alternating order; the ratio is the median of per-round throughput
+ * ratios, the overhead the median of per-round latency differences (p50 async − p50 real time). The client's own CPU
+ * bounds the ratio: see async.client-ratio (bench/server-cpu.ts).
  */
 export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<MeasurementResult> {
   const bench = await startBenchAws({ waitScale: 1 });
@@ -31,7 +34,7 @@ export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<
     // The user's own topic: the pipeline's topics have AwaitEvent subscribed, whose work is not the round trip's.
     const { TopicArn } = await bench.clients.sns.send(new CreateTopicCommand({ Name: 'bench-roundtrip-success' }));
     const bucket = bench.aws.names.artifactsBucket;
-    await createEchoEndpoint(bench, ENDPOINT, { outputPath: `s3://${bucket}/bench-roundtrip/output`, successTopic: TopicArn });
+    await createEchoEndpoint(bench.clients.sagemaker, bench.aws.names.sagemakerRoleArn, ENDPOINT, { outputPath: `s3://${bucket}/bench-roundtrip/output`, successTopic: TopicArn });
     const notifications = notificationWaiter(bench, TopicArn!);
     const realtimeRps: number[] = [];
     const asyncRps: number[] = [];
@@ -40,8 +43,9 @@ export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<
     const realtimeLatency: number[] = [];
     try {
       for (let round = 0; round <= options.rounds; round++) {
-        const runRealtime = () => inFlight(options.requests, CONCURRENCY, () => invokeRealtime(bench));
-        const runAsync = () => inFlight(options.requests, CONCURRENCY, (i) => invokeAsync(bench, notifications, `r${round}-${i}`));
+        const requests = round === 0 ? options.warmupRequests : options.requests;
+        const runRealtime = () => inFlight(requests, CONCURRENCY, () => invokeRealtime(bench));
+        const runAsync = () => inFlight(requests, CONCURRENCY, (i) => invokeAsync(bench, notifications, `r${round}-${i}`));
         // Which side goes first alternates, so a load that grows or fades through a round favours neither.
         const [realtime, asynchronous] =
           round % 2 === 0 ? [await runRealtime(), await runAsync()] : await runAsync().then(async (a) => [await runRealtime(), a] as const);
@@ -66,7 +70,7 @@ export async function measureAsyncRoundTrip(options: RoundTripOptions): Promise<
         figure('async.roundtrip-p50-ms', MEASUREMENT, 'async round trip latency p50', percentile(asyncLatency, 50), 'ms'),
         figure('async.realtime-p50-ms', MEASUREMENT, 'real-time latency p50', percentile(realtimeLatency, 50), 'ms'),
       ],
-      details: { requests: options.requests, rounds: options.rounds, concurrency: CONCURRENCY, payloadBytes: ECHO_PAYLOAD.length, realtimeRps, asyncRps, ratios, overheadMs },
+      details: { requests: options.requests, warmupRequests: options.warmupRequests, rounds: options.rounds, concurrency: CONCURRENCY, payloadBytes: ECHO_PAYLOAD.length, realtimeRps, asyncRps, ratios, overheadMs },
     };
   } finally {
     await bench.stop();

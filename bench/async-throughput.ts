@@ -31,7 +31,7 @@ export class ThroughputRunFailed extends Error {
 export async function measureAsyncThroughput(options: ThroughputOptions): Promise<MeasurementResult> {
   const bench = await startBenchAws({ waitScale: 1 });
   try {
-    await createEchoEndpoint(bench, ENDPOINT, { outputPath: `s3://${bench.aws.names.artifactsBucket}/bench-throughput/output` });
+    await createEchoEndpoint(bench.clients.sagemaker, bench.aws.names.sagemakerRoleArn, ENDPOINT, { outputPath: `s3://${bench.aws.names.artifactsBucket}/bench-throughput/output` });
     const { artifactsBucket } = bench.aws.names;
     await bench.clients.s3.send(new PutObjectCommand({ Bucket: artifactsBucket, Key: 'bench-throughput/input.json', Body: PAYLOAD }));
     const realtimeRps: number[] = [];

@@ -10,11 +10,31 @@ import { PROJECT_ROOT } from '../infra/step-functions';
 import { startEmbeddedAws, type EmbeddedAws } from '../local/embedded-aws';
 import { parseLocalConfig } from '../local/local-config';
 
+/** SDK clients pointed at an embedded AWS, as a user's code would be. */
+export interface BenchClients {
+  s3: S3Client;
+  sfn: SFNClient;
+  sns: SNSClient;
+  sagemaker: SageMakerClient;
+  sagemakerRuntime: SageMakerRuntimeClient;
+}
+
 export interface BenchAws {
   aws: EmbeddedAws;
-  /** SDK clients pointed at the embedded AWS, as a user's code would be. */
-  clients: { s3: S3Client; sfn: SFNClient; sns: SNSClient; sagemaker: SageMakerClient; sagemakerRuntime: SageMakerRuntimeClient };
+  clients: BenchClients;
   stop(): Promise<void>;
+}
+
+/** The clients every measurement uses, with the SDK's defaults (path-style S3, as the AWS CLI's `--endpoint-url` would). */
+export function benchClients(url: string, region: string): BenchClients {
+  const common = { endpoint: url, region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
+  return {
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    sfn: new SFNClient(common),
+    sns: new SNSClient(common),
+    sagemaker: new SageMakerClient(common),
+    sagemakerRuntime: new SageMakerRuntimeClient(common),
+  };
 }
 
 export interface BenchAwsOptions {
@@ -43,14 +63,7 @@ export async function startBenchAws(options: BenchAwsOptions): Promise<BenchAws>
     simulatedDeploymentSeconds: options.simulatedDeploymentSeconds,
     log: () => undefined,
   });
-  const common = { endpoint: aws.url, region: aws.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
-  const clients = {
-    s3: new S3Client({ ...common, forcePathStyle: true }),
-    sfn: new SFNClient(common),
-    sns: new SNSClient(common),
-    sagemaker: new SageMakerClient(common),
-    sagemakerRuntime: new SageMakerRuntimeClient(common),
-  };
+  const clients = benchClients(aws.url, aws.region);
   return {
     aws,
     clients,

@@ -1,5 +1,4 @@
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
-import type { BenchAws } from './bench-aws';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 
 /** The async measurements' endpoint: the echo container on 2 instances × 4 concurrent invocations each. */
 export const ECHO_INSTANCES = 2;
@@ -12,9 +11,13 @@ export class EchoEndpointFailed extends Error {
 }
 
 /** Creates the echo async endpoint (outputs under `outputPath`, notifications to `successTopic` if given) and waits for InService. */
-export async function createEchoEndpoint(bench: BenchAws, name: string, options: { outputPath: string; successTopic?: string }): Promise<void> {
-  const { sagemaker } = bench.clients;
-  await sagemaker.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: bench.aws.names.sagemakerRoleArn, PrimaryContainer: { Image: 'local/echo:latest' } }));
+export async function createEchoEndpoint(
+  sagemaker: SageMakerClient,
+  roleArn: string,
+  name: string,
+  options: { outputPath: string; successTopic?: string },
+): Promise<void> {
+  await sagemaker.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: roleArn, PrimaryContainer: { Image: 'local/echo:latest' } }));
   await sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: name,
