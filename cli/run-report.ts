@@ -1,6 +1,6 @@
 import type { DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
-import { stepTimings, type StepTiming } from '../functions/lib/execution-timings';
+import { stepTimings, type StepTiming } from './step-timings';
 import { artifactKeys } from '../functions/lib/names';
 import type { DeploymentResult, SmokeCaseResult } from '../functions/lib/pipeline-state';
 import { toS3Uri } from '../functions/lib/s3-uri';

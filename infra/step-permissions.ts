@@ -120,9 +120,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
       ];
     case 'finalize':
       return [
+        // The audit record: built from the state and the execution input the ASL passes, so no Step Functions read.
         p.s3Write(c.artifactsBucket, 'audit/*'),
-        // The audit record holds the execution input and the step timings from the execution history.
-        p.readExecutions(['DescribeExecution', 'GetExecutionHistory']),
         ...p.lockRelease(),
         p.sageMakerList(['ListEndpointConfigs', 'ListModels']),
         p.sageMakerRead(['DescribeEndpoint'], ['endpoint']),
@@ -151,7 +150,6 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
     case 'record-failure':
       return [
         p.s3Write(c.artifactsBucket, 'audit/*'),
-        p.readExecutions(['DescribeExecution', 'GetExecutionHistory']),
         ...p.lockRelease(),
         ...p.publish(c.topics.deploymentEvents),
         ...p.kms(c.kmsKey, 'readWrite'),

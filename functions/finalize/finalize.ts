@@ -20,7 +20,7 @@ import { deleteSupersededResources } from './superseded';
  * autoscaling if asked, write the audit record, announce the deployment, release the lock. Every part is
  * idempotent, so a retried Finalize repeats it to the same end.
  */
-export async function finalize(state: PipelineState, env: PipelineEnvironment): Promise<DeploymentResult> {
+export async function finalize(state: PipelineState, env: PipelineEnvironment, input?: unknown): Promise<DeploymentResult> {
   const { names, config, execution } = state;
   const { model, endpointConfig, deployment } = requireDeployed(state);
 
@@ -82,6 +82,7 @@ export async function finalize(state: PipelineState, env: PipelineEnvironment): 
     pipelineId: env.pipelineId,
     verdict: 'passed',
     execution,
+    input,
     endpointName: names.endpoint,
     state,
     finalize: {

@@ -1,10 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { s3, sfn } from './clients';
+import { s3 } from './clients';
 import type { ResolvedConfig } from './deployment-input';
-import { describeError, isTransientAwsError } from './errors';
-import { readExecutionTimings, type ExecutionTimings } from './execution-timings';
-import { logger } from './logger';
 import { artifactKeys } from './names';
 import type {
   ArtifactIdentity,
@@ -18,12 +14,14 @@ import type {
   SmokeResults,
 } from './pipeline-state';
 import { gateResults, releaseFacts, type ReleaseFacts } from './release';
+import { runTimeline, type RunTimeline } from './run-timeline';
 import { toS3Uri } from './s3-uri';
 
 /**
  * The audit record: one JSON document per execution, success or failure, at audit/<endpoint>/<execution>.json in
- * the artifacts bucket — what was asked, what was deployed, what happened, and how long each step took. Written by
- * Finalize and RecordFailure; a re-run overwrites it with the same facts plus whatever happened since.
+ * the artifacts bucket — what was asked, what was deployed, what happened, and when. Written by Finalize and
+ * RecordFailure from what the run carries (its state, and the execution input the ASL passes them from the context
+ * object): no Step Functions call. A re-run overwrites it with the same facts plus whatever happened since.
  */
 export const AUDIT_SCHEMA_VERSION = 1;
 
@@ -36,7 +34,7 @@ export interface AuditRecord {
   verdict: 'passed' | 'failed';
   endpointName?: string;
   execution: ExecutionRef;
-  /** The execution input exactly as started (DescribeExecution). */
+  /** The execution input exactly as started ($$.Execution.Input). */
   input?: unknown;
   config?: ResolvedConfig;
   artifact?: ArtifactIdentity;
@@ -57,9 +55,8 @@ export interface AuditRecord {
   rollbackError?: CaughtError;
   /** What Finalize did after the gate: deleted resources, autoscaling, warnings. */
   finalize?: Record<string, unknown>;
-  timings?: ExecutionTimings;
-  /** Facts that could not be gathered (history not readable, …), so a gap in the record is explained. */
-  gaps?: string[];
+  /** When the run's milestones happened, from its state. */
+  timeline: RunTimeline;
   timestamps: { startedAt: string; recordedAt: string };
 }
 
@@ -68,6 +65,8 @@ export interface AuditFacts {
   pipelineId: string;
   verdict: AuditRecord['verdict'];
   execution: ExecutionRef;
+  /** The execution input ($$.Execution.Input); any JSON value. */
+  input?: unknown;
   /** A valid endpoint name, or undefined (the record goes to audit/_invalid/). */
   endpointName?: string;
   /** Whatever part of the pipeline state exists. */
@@ -82,29 +81,23 @@ export function auditKey(endpointName: string | undefined, executionName: string
   return artifactKeys.audit(endpointName ?? INVALID_ENDPOINT_FOLDER, executionName);
 }
 
-/** Gathers the execution's input and timings, writes the record, and returns its S3 URI. */
+/** Writes the record and returns its S3 URI. */
 export async function writeAuditRecord(facts: AuditFacts): Promise<string> {
-  const gaps: string[] = [];
-  const input = await gather('execution input', gaps, () => readExecutionInput(facts.execution.id));
-  const timings = await gather('step timings', gaps, () => readExecutionTimings(facts.execution.id));
-  const record = buildAuditRecord(facts, { input, timings, gaps });
   const key = auditKey(facts.endpointName, facts.execution.name);
   await s3().send(
     new PutObjectCommand({
       Bucket: facts.bucket,
       Key: key,
-      Body: JSON.stringify(record, null, 2),
+      Body: JSON.stringify(buildAuditRecord(facts), null, 2),
       ContentType: 'application/json',
     }),
   );
   return toS3Uri({ bucket: facts.bucket, key });
 }
 
-export function buildAuditRecord(
-  facts: AuditFacts,
-  gathered: { input?: unknown; timings?: ExecutionTimings; gaps?: string[] },
-): AuditRecord {
+export function buildAuditRecord(facts: AuditFacts): AuditRecord {
   const { state } = facts;
+  const now = facts.now ?? new Date();
   const error = facts.error ?? state.error;
   return {
     schemaVersion: AUDIT_SCHEMA_VERSION,
@@ -112,7 +105,7 @@ export function buildAuditRecord(
     verdict: facts.verdict,
     ...(facts.endpointName ? { endpointName: facts.endpointName } : {}),
     execution: facts.execution,
-    ...(gathered.input !== undefined ? { input: gathered.input } : {}),
+    ...(facts.input !== undefined ? { input: facts.input } : {}),
     ...(state.config ? { config: state.config } : {}),
     ...(state.artifact ? { artifact: state.artifact } : {}),
     resources: {
@@ -128,33 +121,7 @@ export function buildAuditRecord(
     ...(state.rollback ? { rollback: state.rollback } : {}),
     ...(state.rollbackError ? { rollbackError: state.rollbackError } : {}),
     ...(facts.finalize ? { finalize: facts.finalize } : {}),
-    ...(gathered.timings ? { timings: gathered.timings } : {}),
-    ...(gathered.gaps?.length ? { gaps: gathered.gaps } : {}),
-    timestamps: { startedAt: facts.execution.startTime, recordedAt: (facts.now ?? new Date()).toISOString() },
+    timeline: runTimeline(state, facts.execution, now),
+    timestamps: { startedAt: facts.execution.startTime, recordedAt: now.toISOString() },
   };
-}
-
-async function readExecutionInput(executionArn: string): Promise<unknown> {
-  const execution = await sfn().send(new DescribeExecutionCommand({ executionArn }));
-  if (execution.input === undefined) return undefined;
-  try {
-    return JSON.parse(execution.input);
-  } catch {
-    return execution.input;
-  }
-}
-
-/**
- * An audit record with a gap beats no record: a fact that cannot be read (no permission, an execution the local
- * runner no longer has) is noted in `gaps`. Throttling is still thrown, for the state machine to retry.
- */
-async function gather<T>(what: string, gaps: string[], read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isTransientAwsError(error)) throw error;
-    logger.warn(`audit record: could not read the ${what}`, { error: describeError(error) });
-    gaps.push(`${what}: ${describeError(error)}`);
-    return undefined;
-  }
 }

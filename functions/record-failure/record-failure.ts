@@ -32,6 +32,8 @@ const executionSchema = z.object({ id: z.string(), name: z.string(), startTime: 
 export interface RecordFailureInput {
   state?: unknown;
   execution?: unknown;
+  /** The execution input ($$.Execution.Input), for the audit record. */
+  input?: unknown;
 }
 
 export async function recordFailure(input: RecordFailureInput, env: PipelineEnvironment, now: Date): Promise<CaughtError> {
@@ -51,6 +53,7 @@ export async function recordFailure(input: RecordFailureInput, env: PipelineEnvi
       pipelineId: env.pipelineId,
       verdict: 'failed',
       execution,
+      input: input.input,
       endpointName,
       state: validated ? (rawState as Partial<PipelineState>) : {},
       error,

@@ -88,8 +88,6 @@ const STEP_ACTIONS: Record<string, string[]> = {
     'sagemaker:ListEndpointConfigs',
     'sagemaker:ListModels',
     'sns:Publish',
-    'states:DescribeExecution',
-    'states:GetExecutionHistory',
     'sagemaker:UpdateEndpointWeightsAndCapacities',
   ].sort(),
   rollback: [
@@ -112,8 +110,6 @@ const STEP_ACTIONS: Record<string, string[]> = {
     's3:ListBucket',
     's3:PutObject',
     'sns:Publish',
-    'states:DescribeExecution',
-    'states:GetExecutionHistory',
   ],
 };
 

@@ -96,11 +96,15 @@ const smokeCase = (name: string) => ({ name, payloadUri: 's3://b/p', baseline: {
 
 describe('zero smoke cases', () => {
   it('deploy without a gate: AnySmokeCases? skips the Map, NoSmokeCases records it, Finalize runs', async () => {
-    const result = await run({ modelDataUrl: 's3://m/models/ep/model.tar.gz', smokeTests: [] });
+    const executionInput = { modelDataUrl: 's3://m/models/ep/model.tar.gz', smokeTests: [] };
+    const result = await run(executionInput);
     expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED', error: undefined, cause: undefined });
     expect(result.entered).toEqual(expect.arrayContaining(['AnySmokeCases?', 'NoSmokeCases', 'Verdict?', 'Finalize', 'Succeed']));
     expect(result.entered).not.toContain('SmokeTests');
-    expect((result.inputs.get('Finalize')![0] as { smoke: unknown }).smoke).toEqual({ cases: [], anyFailed: false, noCases: true });
+    // Finalize gets the state and, from the context object, the execution input for the audit record.
+    const finalize = result.inputs.get('Finalize')![0] as { state: { smoke: unknown }; input: unknown };
+    expect(finalize.state.smoke).toEqual({ cases: [], anyFailed: false, noCases: true });
+    expect(finalize.input).toEqual(executionInput);
   });
 
   it('one case still runs the Map and the gate (the guard does not skip real cases)', async () => {
@@ -136,9 +140,10 @@ describe('an execution input that is not a JSON object', () => {
       const result = await run(input, steps({ ValidateInput: invalid }));
       expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'InvalidInput' });
       expect(result.entered).toEqual(['ValidateInput', 'InputRejected', 'RecordFailure', 'Fail']);
-      const recorded = result.inputs.get('RecordFailure')![0] as { state: { error: { Error: string }; input: unknown } };
+      const recorded = result.inputs.get('RecordFailure')![0] as { state: { error: { Error: string }; input: unknown }; input: unknown };
       expect(recorded.state.error.Error).toBe('InvalidInput');
       expect(recorded.state.input).toEqual(input);
+      expect(recorded.input).toEqual(input);
     },
   );
 

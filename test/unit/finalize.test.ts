@@ -13,7 +13,7 @@ import {
   SageMakerClient,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { CloudWatchClient, PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -82,8 +82,6 @@ beforeEach(() => {
     ETag: '"lock"',
   });
   s3Mock.on(DeleteObjectCommand).resolves({});
-  sfnMock.on(DescribeExecutionCommand).resolves({ input: '{}' });
-  sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
   scalingMock.on(RegisterScalableTargetCommand).resolves({});
   scalingMock.on(PutScalingPolicyCommand).resolves({ PolicyARN: 'arn:aws:autoscaling:policy/scale-out-from-zero' });
@@ -94,7 +92,7 @@ describe('Finalize', () => {
   it('deletes superseded configs and models beyond retainPrevious, keeping the current and previous ones', async () => {
     const state = deployedState();
     givenResources(state.names.endpointConfig, [['recommender-00000000aa', -7]]);
-    const result = await handler(state);
+    const result = await handler({ state });
 
     // superseded, newest first: 5 (previous), 4, 3, 2 → retainPrevious 2 keeps 5 and 4
     const deletedConfigs = sagemakerMock.commandCalls(DeleteEndpointConfigCommand).map((c) => c.args[0].input.EndpointConfigName);
@@ -124,8 +122,11 @@ describe('Finalize', () => {
   it('writes the audit record, publishes DeploymentSucceeded and releases the lock', async () => {
     const state = deployedState();
     givenResources(state.names.endpointConfig);
-    await handler(state);
-    expect(auditRecord()).toMatchObject({ verdict: 'passed', endpointName: 'recommender', previousConfigName: PREVIOUS });
+    const input = { modelDataUrl: 's3://aep-models/models/recommender/v2/model.tar.gz' };
+    await handler({ state, input });
+    expect(auditRecord()).toMatchObject({ verdict: 'passed', endpointName: 'recommender', previousConfigName: PREVIOUS, input });
+    // The record comes from the state and the input the ASL passes: no DescribeExecution, no history pages.
+    expect(sfnMock.calls()).toHaveLength(0);
     const publish = snsMock.commandCalls(PublishCommand)[0].args[0].input;
     expect(publish.TopicArn).toBe('arn:aws:sns:us-east-1:123456789012:aep-deployment-events');
     expect(JSON.parse(String(publish.Message))).toEqual({
@@ -144,19 +145,19 @@ describe('Finalize', () => {
   it('records a deployment without smoke cases as not gated: a warning in the audit record, none when cases ran', async () => {
     const state = deployedState({ smoke: { cases: [], anyFailed: false, noCases: true } });
     givenResources(state.names.endpointConfig);
-    await handler(state);
+    await handler({ state });
     expect(auditRecord()).toMatchObject({ verdict: 'passed', smoke: { cases: [], noCases: true } });
     expect(auditRecord().finalize.warnings).toEqual([expect.stringMatching(/^no smoke cases: .*without a gate/)]);
 
     s3Mock.resetHistory();
-    await handler(deployedState({ smoke: { cases: [], anyFailed: false } }));
+    await handler({ state: deployedState({ smoke: { cases: [], anyFailed: false } }) });
     expect(auditRecord().finalize.warnings).toBeUndefined();
   });
 
   it('never deletes what a later run created, nor names it did not derive', async () => {
     const state = deployedState({ config: resolvedConfig({ retainPrevious: 0 }) });
     givenResources(state.names.endpointConfig, [['recommender-00000000bb', 30]]);
-    await handler(state);
+    await handler({ state });
     const deleted = sagemakerMock.commandCalls(DeleteModelCommand).map((c) => c.args[0].input.ModelName);
     expect(deleted).not.toContain('recommender-00000000bb');
     expect(deleted).not.toContain('recommender-manual');
@@ -171,7 +172,7 @@ describe('Finalize', () => {
     sagemakerMock.on(DeleteEndpointConfigCommand).rejects(awsError('ValidationException', 'Could not find endpoint configuration "x".'));
     sagemakerMock.on(DeleteModelCommand).rejects(awsError('ValidationException', 'Could not find model "x".'));
     s3Mock.on(GetObjectCommand, { Key: 'locks/recommender.json' }).rejects(awsError('NoSuchKey', 'The specified key does not exist.', 404));
-    const result = await handler(state);
+    const result = await handler({ state });
     expect(result.deletedResources).toEqual([]);
     expect(s3Mock).not.toHaveReceivedCommand(DeleteObjectCommand);
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
@@ -181,7 +182,7 @@ describe('Finalize', () => {
     const state = deployedState();
     givenResources(state.names.endpointConfig);
     sagemakerMock.on(DeleteModelCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform sagemaker:DeleteModel'));
-    const result = await handler(state);
+    const result = await handler({ state });
     expect(result.verdict).toBe('passed');
     expect(auditRecord().finalize.warnings).toContain(
       'could not delete model recommender-0000000002: AccessDeniedException: not authorized to perform sagemaker:DeleteModel',
@@ -191,7 +192,7 @@ describe('Finalize', () => {
   it('registers scale-to-zero autoscaling: scalable target, backlog target tracking and a step policy out of zero', async () => {
     const state = deployedState({ config: resolvedConfig({ autoscaling: { minCapacity: 0, maxCapacity: 3, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 } }) });
     givenResources(state.names.endpointConfig);
-    const result = await handler(state);
+    const result = await handler({ state });
     const target = { ServiceNamespace: 'sagemaker', ResourceId: 'endpoint/recommender/variant/AllTraffic', ScalableDimension: 'sagemaker:variant:DesiredInstanceCount' } as const;
     expect(scalingMock).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { ...target, MinCapacity: 0, MaxCapacity: 3 });
     expect(scalingMock).toHaveReceivedCommandWith(PutScalingPolicyCommand, {
@@ -222,11 +223,11 @@ describe('Finalize', () => {
   it('registers no step policy when minCapacity is above zero, and none at all without autoscaling', async () => {
     const state = deployedState({ config: resolvedConfig({ autoscaling: { minCapacity: 1, maxCapacity: 2, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 } }) });
     givenResources(state.names.endpointConfig);
-    await handler(state);
+    await handler({ state });
     expect(scalingMock).toHaveReceivedCommandTimes(PutScalingPolicyCommand, 1);
     expect(cloudwatchMock).not.toHaveReceivedCommand(PutMetricAlarmCommand);
     scalingMock.resetHistory();
-    await handler(deployedState());
+    await handler({ state: deployedState() });
     expect(scalingMock).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
   });
 
@@ -234,7 +235,7 @@ describe('Finalize', () => {
     const state = deployedState({ config: resolvedConfig({ autoscaling: { minCapacity: 0, maxCapacity: 2, targetBacklogPerInstance: 5, scaleInCooldownSeconds: 300, scaleOutCooldownSeconds: 60 } }) });
     givenResources(state.names.endpointConfig);
     scalingMock.on(RegisterScalableTargetCommand).rejects(awsError('ValidationException', 'Unsupported service namespace'));
-    const result = await handler(state);
+    const result = await handler({ state });
     expect(result.autoscaling).toBeUndefined();
     expect(auditRecord().finalize.warnings).toEqual(['autoscaling of endpoint recommender not configured: ValidationException: Unsupported service namespace']);
   });
@@ -253,7 +254,7 @@ describe('Finalize', () => {
     it('in-place: the instances raised for the smoke tests go back to 0 and the scale-in it suspended resumes; the record says so', async () => {
       const state = zeroState('in-place', true);
       givenResources(state.names.endpointConfig);
-      const result = await handler(state);
+      const result = await handler({ state });
       expect(sagemakerMock).toHaveReceivedCommandWith(UpdateEndpointWeightsAndCapacitiesCommand, {
         EndpointName: 'recommender',
         DesiredWeightsAndCapacities: [{ VariantName: 'AllTraffic', DesiredInstanceCount: 0 }],
@@ -268,7 +269,7 @@ describe('Finalize', () => {
     it('in-place, scale-in found suspended: left suspended', async () => {
       const state = zeroState('in-place', false);
       givenResources(state.names.endpointConfig);
-      const result = await handler(state);
+      const result = await handler({ state });
       expect(scalingMock).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
       expect(result.scaledToZero).toEqual({ actions: ['scaled endpoint recommender back to 0 instances'] });
     });
@@ -276,7 +277,7 @@ describe('Finalize', () => {
     it('candidate: production was never scaled out by the run, so nothing is changed (its instances now are real traffic)', async () => {
       const state = zeroState('candidate', false);
       givenResources(state.names.endpointConfig);
-      const result = await handler(state);
+      const result = await handler({ state });
       expect(sagemakerMock).not.toHaveReceivedCommand(UpdateEndpointWeightsAndCapacitiesCommand);
       expect(result.scaledToZero).toBeUndefined();
       expect(auditRecord().release.scaledToZero).toEqual({ how: expect.stringMatching(/^candidate at 0 instances/), scaleInSuspended: false });
@@ -286,7 +287,7 @@ describe('Finalize', () => {
       const state = zeroState('in-place', true);
       givenResources(state.names.endpointConfig);
       sagemakerMock.on(UpdateEndpointWeightsAndCapacitiesCommand).rejects(awsError('ValidationException', 'Cannot update in-progress endpoint'));
-      const result = await handler(state);
+      const result = await handler({ state });
       expect(result.verdict).toBe('passed');
       expect(result.scaledToZero).toEqual({ actions: ['resumed dynamic scale-in of endpoint/recommender/variant/AllTraffic'] });
       expect(auditRecord().finalize.warnings).toEqual([
@@ -298,10 +299,10 @@ describe('Finalize', () => {
   it('retries throttling instead of reporting it', async () => {
     givenResources(deployedState().names.endpointConfig);
     sagemakerMock.on(DeleteEndpointConfigCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
-    await expect(handler(deployedState())).rejects.toMatchObject({ name: 'TransientError' });
+    await expect(handler({ state: deployedState() })).rejects.toMatchObject({ name: 'TransientError' });
   });
 
   it('refuses a state with no deployment (a workflow bug), naming what is missing', async () => {
-    await expect(handler(pipelineState())).rejects.toThrow('Finalize reached without $.model, $.endpointConfig, $.deployment');
+    await expect(handler({ state: pipelineState() })).rejects.toThrow('Finalize reached without $.model, $.endpointConfig, $.deployment');
   });
 });

@@ -1,5 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -31,20 +31,21 @@ beforeEach(() => {
   s3Mock.on(PutObjectCommand).resolves({});
   s3Mock.on(GetObjectCommand).resolves(lockHeldBy(EXECUTION.id));
   s3Mock.on(DeleteObjectCommand).resolves({});
-  sfnMock.on(DescribeExecutionCommand).resolves({ input: '{"modelDataUrl":"s3://aep-models/models/recommender/v2/model.tar.gz"}' });
-  sfnMock.on(GetExecutionHistoryCommand).resolves({ events: [] });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
 });
 
 describe('RecordFailure', () => {
   it('returns the original error with the Lambda error JSON unwrapped, and records it', async () => {
     const state = pipelineState({ error: { Error: 'OutputTimeout', Cause: lambdaCause('OutputTimeout', 'case shoes-top5: no output after 1200 s') } });
-    const result = await handler({ state, execution: EXECUTION });
+    const input = { modelDataUrl: 's3://aep-models/models/recommender/v2/model.tar.gz' };
+    const result = await handler({ state, execution: EXECUTION, input });
     expect(result).toEqual({ Error: 'OutputTimeout', Cause: 'case shoes-top5: no output after 1200 s' });
 
     const audit = written('audit/');
     expect(audit.Key).toBe('audit/recommender/run-1.json');
-    expect(audit.body).toMatchObject({ verdict: 'failed', error: result, config: state.config, endpointName: 'recommender' });
+    expect(audit.body).toMatchObject({ verdict: 'failed', error: result, config: state.config, endpointName: 'recommender', input });
+    // Built from what the run carries: no Step Functions read.
+    expect(sfnMock.calls()).toHaveLength(0);
     expect(published()).toEqual({
       type: 'DeploymentFailed',
       endpointName: 'recommender',

@@ -1,8 +1,7 @@
-import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { sfn } from './clients';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 
 /**
- * How long each state of an execution took, from its Step Functions history, for the audit record.
+ * How long each state of an execution took, from its Step Functions history, for `aep status` and `aep report`.
  * A state entered many times (a poll loop, the iterations of the SmokeTests Map) gets one line: how often and how
  * long in total. Concurrent Map iterations interleave their events, but the total is Σ exit times − Σ entry times
  * whichever entry each exit belongs to, so it needs no pairing.
@@ -21,31 +20,11 @@ export interface StepTiming {
 
 export interface ExecutionTimings {
   steps: StepTiming[];
-  /** Seconds from the execution's start to its last event read. */
+  /** Seconds from the first event read to the last. */
   elapsedSeconds: number;
-  /** True when the history was longer than the pages read: the totals cover its beginning only. */
-  truncated: boolean;
 }
 
-/** A long poll loop writes thousands of events; 20 pages of 1000 cover days of polling. */
-const MAX_PAGES = 20;
-
-export async function readExecutionTimings(executionArn: string, maxPages = MAX_PAGES): Promise<ExecutionTimings> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  let pages = 0;
-  do {
-    const page = await sfn().send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, includeExecutionData: false, nextToken }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-    pages++;
-  } while (nextToken && pages < maxPages);
-  return { ...stepTimings(events), truncated: nextToken !== undefined };
-}
-
-export function stepTimings(events: HistoryEvent[]): Omit<ExecutionTimings, 'truncated'> {
+export function stepTimings(events: HistoryEvent[]): ExecutionTimings {
   const entered = new Map<string, number[]>();
   const exited = new Map<string, number[]>();
   const times: number[] = [];
