@@ -50,7 +50,7 @@ export interface AsyncEndpointPipelineProps {
   readonly modelsBucket?: s3.IBucket;
 
   /**
-   * The pipeline's working bucket: `async-inputs/`, `async-outputs/`, `async-failures/`, `reports/`, `audit/`, `locks/`.
+   * The pipeline's working bucket: `async-inputs/`, `async-outputs/` (outputs and failures), `reports/`, `audit/`, `locks/`.
    *
    * @default - a new bucket like the models bucket, with `async-*` and `reports/` expiring after `transientRetention`
    */

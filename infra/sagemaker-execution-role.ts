@@ -58,12 +58,9 @@ export function grantSageMakerExecution(scope: Construct, role: iam.IRole, g: Sa
       new iam.PolicyStatement({
         sid: 'WriteAsyncOutputs',
         actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-        resources: [
-          g.artifactsBucket.arnForObjects('async-outputs/*'),
-          g.artifactsBucket.arnForObjects('async-failures/*'),
-        ],
+        resources: [g.artifactsBucket.arnForObjects('async-outputs/*')],
       }),
-      'SageMaker names each async output/failure object itself, under the S3OutputPath/S3FailurePath prefixes granted here.',
+      'SageMaker names each async output/failure object itself, under S3OutputPath/S3FailurePath: both async-outputs/<endpoint>/.',
     ),
     new iam.PolicyStatement({
       sid: 'PublishAsyncNotifications',

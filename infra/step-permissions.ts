@@ -87,8 +87,8 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
       return [p.sageMakerRead(['DescribeEndpoint'], ['endpoint'])];
     case 'await-event':
       return [
-        // The token store (waits/), and what the checks read: the async output or failure object.
-        p.s3Read(c.artifactsBucket, 'waits/*', 'async-outputs/*', 'async-failures/*'),
+        // The token store (waits/), and what the checks read: the async output or failure object (both in async-outputs/).
+        p.s3Read(c.artifactsBucket, 'waits/*', 'async-outputs/*'),
         objectStatement(['s3:PutObject', 's3:DeleteObject'], c.artifactsBucket, ['waits/*']),
         p.s3List(c.artifactsBucket),
         p.sageMakerRead(['DescribeEndpoint'], ['endpoint']),
@@ -105,7 +105,7 @@ export function stepPolicyStatements(folder: string, c: StepPermissionContext): 
       ];
     case 'check-output':
       return [
-        p.s3Read(c.artifactsBucket, 'async-outputs/*', 'async-failures/*'),
+        p.s3Read(c.artifactsBucket, 'async-outputs/*'),
         p.s3List(c.artifactsBucket),
         ...p.kms(c.kmsKey, 'read'),
       ];

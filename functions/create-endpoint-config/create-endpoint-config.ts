@@ -16,6 +16,7 @@ export const VARIANT_NAME = 'AllTraffic';
 export function endpointConfigRequest(state: PipelineState, env: PipelineEnvironment): CreateEndpointConfigCommandInput {
   const { names, config, execution } = state;
   const kms = env.kmsKeyArn ? { KmsKeyId: env.kmsKeyArn } : {};
+  const asyncOutputPath = toS3Uri({ bucket: env.artifactsBucket, key: artifactKeys.asyncOutputPrefix(names.endpoint) });
   return {
     EndpointConfigName: names.endpointConfig,
     ProductionVariants: [
@@ -30,8 +31,9 @@ export function endpointConfigRequest(state: PipelineState, env: PipelineEnviron
     AsyncInferenceConfig: {
       ClientConfig: { MaxConcurrentInvocationsPerInstance: config.async.maxConcurrentInvocationsPerInstance },
       OutputConfig: {
-        S3OutputPath: toS3Uri({ bucket: env.artifactsBucket, key: artifactKeys.asyncOutputPrefix(names.endpoint) }),
-        S3FailurePath: toS3Uri({ bucket: env.artifactsBucket, key: artifactKeys.asyncFailurePrefix(names.endpoint) }),
+        // One folder for both: SageMaker writes <id>.out or <id>-error.out, and one listing tells which (CheckOutput).
+        S3OutputPath: asyncOutputPath,
+        S3FailurePath: asyncOutputPath,
         ...kms,
         NotificationConfig: {
           SuccessTopic: env.asyncSuccessTopicArn,

@@ -51,8 +51,8 @@ export const artifactKeys = {
   lock: (endpoint: string) => `locks/${endpoint}.json`,
   asyncInput: (endpoint: string, executionName: string, caseName: string) =>
     `async-inputs/${endpoint}/${executionName}/${caseName}`,
+  /** Failures too (`<id>-error.out` next to `<id>.out`): CheckOutput then finds either with one listing. */
   asyncOutputPrefix: (endpoint: string) => `async-outputs/${endpoint}/`,
-  asyncFailurePrefix: (endpoint: string) => `async-failures/${endpoint}/`,
   report: (endpoint: string, executionName: string, caseName: string) =>
     `reports/${endpoint}/${executionName}/${caseName}.json`,
   audit: (endpoint: string, executionName: string) => `audit/${endpoint}/${executionName}.json`,

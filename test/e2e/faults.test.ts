@@ -1,3 +1,4 @@
+import { inferenceId } from '../../functions/smoke-invoke/inference-id';
 import { startTestAws, type TestAws } from '../helpers/embedded';
 import {
   accountInventory,
@@ -94,7 +95,8 @@ describe('the endpoint comes up but the smoke invocation fails: rolled back', ()
     t.aws.faults.add({
       service: 's3',
       operation: 'PutObject',
-      resource: 'aep-artifacts/async-outputs/f-output-write/',
+      // The output object only (execution output-write, case echo): the failure object that says why goes to the same folder.
+      resource: `aep-artifacts/async-outputs/f-output-write/${inferenceId('output-write', 'echo')}.out`,
       error: { code: 'InternalError', message: 'We encountered an internal error. Please try again.', status: 500 },
     });
     const run = await runDeployment(t, 'output-write', echoDeployment('f-output-write'));

@@ -148,11 +148,11 @@ describe('buckets', () => {
     });
   });
 
-  it('expires async inputs/outputs/failures and reports after 30 days and keeps audit records and locks', () => {
+  it('expires async inputs and outputs (failures included) and reports after 30 days and keeps audit records and locks', () => {
     const artifacts = resourcesOfType(s.template, 'AWS::S3::Bucket')[logicalId('AWS::S3::Bucket', 'PipelineArtifactsBucket')];
     const rules = (artifacts.Properties.LifecycleConfiguration as { Rules: Array<{ Prefix?: string; ExpirationInDays?: number }> }).Rules;
     const expiring = Object.fromEntries(rules.filter((r) => r.Prefix).map((r) => [r.Prefix, r.ExpirationInDays]));
-    expect(expiring).toEqual({ 'async-inputs/': 30, 'async-outputs/': 30, 'async-failures/': 30, 'reports/': 30, 'waits/': 30 });
+    expect(expiring).toEqual({ 'async-inputs/': 30, 'async-outputs/': 30, 'reports/': 30, 'waits/': 30 });
     expect(rules.some((r) => r.ExpirationInDays !== undefined && r.Prefix === undefined)).toBe(false);
   });
 
@@ -221,10 +221,7 @@ describe('SageMaker execution role', () => {
     });
     expect(bySid('WriteAsyncOutputs')).toMatchObject({
       Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      Resource: [
-        { 'Fn::Join': ['', [artifacts, '/async-outputs/*']] },
-        { 'Fn::Join': ['', [artifacts, '/async-failures/*']] },
-      ],
+      Resource: { 'Fn::Join': ['', [artifacts, '/async-outputs/*']] },
     });
     expect(bySid('PublishAsyncNotifications')).toMatchObject({
       Action: 'sns:Publish',

@@ -40,7 +40,7 @@ describe('embedded SageMaker with the embedded S3', () => {
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'rec-v1',
         ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: 'rec-v1', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
-        AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://aep-artifacts/async-outputs/rec/', S3FailurePath: 's3://aep-artifacts/async-failures/rec/' } },
+        AsyncInferenceConfig: { OutputConfig: { S3OutputPath: 's3://aep-artifacts/async-outputs/rec/', S3FailurePath: 's3://aep-artifacts/async-outputs/rec/' } },
       }),
     );
     await h.client.send(new CreateEndpointCommand({ EndpointName: 'rec', EndpointConfigName: 'rec-v1' }));

@@ -46,7 +46,7 @@ describe('embedded SageMaker control plane', () => {
           ClientConfig: { MaxConcurrentInvocationsPerInstance: 2 },
           OutputConfig: {
             S3OutputPath: 's3://aep-artifacts/async-outputs/x/',
-            S3FailurePath: 's3://aep-artifacts/async-failures/x/',
+            S3FailurePath: 's3://aep-artifacts/async-outputs/x/',
             NotificationConfig: { SuccessTopic: 'arn:aws:sns:us-east-1:000000000000:ok', ErrorTopic: 'arn:aws:sns:us-east-1:000000000000:err', IncludeInferenceResponseIn: ['SUCCESS_NOTIFICATION_TOPIC'] },
           },
         },

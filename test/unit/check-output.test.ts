@@ -40,13 +40,13 @@ describe('CheckOutput', () => {
     const later = await checkOutput(state(4), secondsAfterInvoke(60));
     // the interval grows from 10 s to at most 1.5 × 10 s (READINESS_POLL_MAX_FACTOR)
     expect(later).toMatchObject({ ready: false, polls: 5, nextPollSeconds: 15 });
-    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { Key: 'async-failures/recommender/out-1-error.out', Range: 'bytes=0-1023' });
+    expect(s3Mock).toHaveReceivedCommandWith(GetObjectCommand, { Key: 'async-outputs/recommender/out-1-error.out', Range: 'bytes=0-1023' });
     // the failure object is looked for with that one ranged GET, not a HEAD first
-    expect(s3Mock).not.toHaveReceivedCommandWith(HeadObjectCommand, { Key: 'async-failures/recommender/out-1-error.out' });
+    expect(s3Mock).not.toHaveReceivedCommandWith(HeadObjectCommand, { Key: 'async-outputs/recommender/out-1-error.out' });
   });
 
   it('fails with SmokeInvocationFailed quoting the first KB of the failure object', async () => {
-    const failureKey = 'async-failures/recommender/out-1-error.out';
+    const failureKey = 'async-outputs/recommender/out-1-error.out';
     s3Mock.on(GetObjectCommand, { Key: failureKey }).resolves({ Body: s3Body('ValueError: bad input\n' + 'x'.repeat(2000)), ContentRange: 'bytes 0-1023/2022' });
     const error = await checkOutput(state(), secondsAfterInvoke(5)).catch((e: Error) => e);
     expect(error).toMatchObject({ name: 'SmokeInvocationFailed' });

@@ -34,7 +34,7 @@ it('creates the async endpoint config: one AllTraffic variant, output/failure pa
       ClientConfig: { MaxConcurrentInvocationsPerInstance: 4 },
       OutputConfig: {
         S3OutputPath: 's3://aep-artifacts/async-outputs/recommender/',
-        S3FailurePath: 's3://aep-artifacts/async-failures/recommender/',
+        S3FailurePath: 's3://aep-artifacts/async-outputs/recommender/',
         NotificationConfig: {
           SuccessTopic: TEST_ENV.ASYNC_SUCCESS_TOPIC_ARN,
           ErrorTopic: TEST_ENV.ASYNC_ERROR_TOPIC_ARN,

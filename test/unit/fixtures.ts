@@ -120,7 +120,7 @@ export function smokeInvocation(overrides: Partial<SmokeInvocation> = {}): Smoke
     inferenceId: 'run-1-shoes-top5-0123456789',
     inputLocation: 's3://aep-artifacts/async-inputs/recommender/run-1/shoes-top5',
     outputLocation: 's3://aep-artifacts/async-outputs/recommender/out-1.out',
-    failureLocation: 's3://aep-artifacts/async-failures/recommender/out-1-error.out',
+    failureLocation: 's3://aep-artifacts/async-outputs/recommender/out-1-error.out',
     invokedAt: '2025-01-01T00:10:00.000Z',
     ...overrides,
   };

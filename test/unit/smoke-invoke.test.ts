@@ -12,7 +12,7 @@ const runtimeMock = mockClient(SageMakerRuntimeClient);
 const asyncResponse = {
   InferenceId: inferenceId('run-1', 'shoes-top5'),
   OutputLocation: 's3://aep-artifacts/async-outputs/recommender/abc.out',
-  FailureLocation: 's3://aep-artifacts/async-failures/recommender/abc-error.out',
+  FailureLocation: 's3://aep-artifacts/async-outputs/recommender/abc-error.out',
 };
 
 beforeEach(() => {
