@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3 } from './clients';
 import { InvalidInput, isS3NotFound } from './errors';
 import { parseS3Uri, toS3Uri, type S3Location } from './s3-uri';
@@ -71,6 +71,39 @@ export async function headObject(uri: string | S3Location): Promise<ObjectHead |
 
 export async function objectExists(uri: string | S3Location): Promise<boolean> {
   return (await headObject(uri)) !== undefined;
+}
+
+/**
+ * Which of `keys` (each starting with `prefix`) exist in the bucket: one ListObjectsV2 where a HEAD per key would be
+ * one call each. Meant for a narrow prefix that holds a handful of keys besides these; a missing bucket is "none",
+ * as headObject answers undefined, and any other refusal (AccessDenied) is the caller's.
+ */
+export async function existingKeys(bucket: string, prefix: string, keys: readonly string[]): Promise<Set<string>> {
+  const wanted = new Set(keys);
+  const lastWanted = keys.reduce((a, b) => (utf8Order(a, b) >= 0 ? a : b), '');
+  const found = new Set<string>();
+  try {
+    let token: string | undefined;
+    do {
+      // S3's largest page (its default too, said so it is not lowered by mistake): the price is per request, not per
+      // key, so a prefix shared by more keys than expected still costs one call.
+      const page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: 1000, ContinuationToken: token }));
+      for (const { Key } of page.Contents ?? []) if (Key !== undefined && wanted.has(Key)) found.add(Key);
+      // Keys come in UTF-8 byte order: once a page ends at or past the last wanted key, later pages cannot hold one.
+      const lastListed = page.Contents?.at(-1)?.Key;
+      const more = page.IsTruncated && lastListed !== undefined && utf8Order(lastListed, lastWanted) < 0 && found.size < wanted.size;
+      token = more ? page.NextContinuationToken : undefined;
+    } while (token);
+  } catch (error) {
+    if (isS3NotFound(error)) return found;
+    throw error;
+  }
+  return found;
+}
+
+/** S3's listing order (UTF-8 bytes), which differs from JavaScript's (UTF-16 units) above U+FFFF. */
+function utf8Order(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf-8'), Buffer.from(b, 'utf-8'));
 }
 
 /**
