@@ -3,8 +3,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
-/** Prefixes of the artifacts bucket that hold per-run data; audit/ and locks/ are kept indefinitely. */
-export const TRANSIENT_ARTIFACT_PREFIXES = ['async-inputs/', 'async-outputs/', 'reports/', 'waits/'] as const;
+/**
+ * Prefixes of the artifacts bucket that hold per-run data; audit/ and locks/ are kept indefinitely. async-failures/ is
+ * where failure objects went before they joined their outputs in async-outputs/: a stack updated from then still
+ * expires what is left there.
+ */
+export const TRANSIENT_ARTIFACT_PREFIXES = ['async-inputs/', 'async-outputs/', 'async-failures/', 'reports/', 'waits/'] as const;
 
 /** What every bucket of the pipeline shares: private, encrypted, TLS-only, owner-enforced, access-logged. */
 function secureBucketProps(kmsKey: kms.IKey | undefined, accessLogs: s3.IBucket, logPrefix: string): s3.BucketProps {
