@@ -100,7 +100,7 @@ function fakeSteps(scenario: Scenario, tokens: TaskTokens): Record<string, StepH
       const passed = scenario.passed?.[index] ?? true;
       return { name: c.name, passed, ...(passed ? {} : { cause: `case ${c.name}: top-5 overlap 0.2 < 0.8` }) };
     },
-    finalize: (e) => ({ endpointName: (e as Input).names.endpoint, verdict: 'passed', cases: (e as Input).smoke.cases }),
+    finalize: (e) => ({ endpointName: (e as Input).state.names.endpoint, verdict: 'passed', cases: (e as Input).state.smoke.cases }),
     rollback: () => ({ complete: true, actions: ['deleted model recommender-m'], kept: [], nextPollSeconds: 30 }),
     'record-failure': (e) => {
       const { Error: error, Cause: cause } = (e as Input).state.error;
