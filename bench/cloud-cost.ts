@@ -50,7 +50,8 @@ export interface CloudCostOptions {
  * release strategy (in-place: update, then test; candidate: test on a temporary endpoint, then promote). Transitions and Lambda invocations
  * are counted from the history as AWS bills them, plus AwaitEvent's invocations by events (the deliveries the
  * embedded EventBridge and SNS made for the run). Detection is real time (events are not scaled): from the endpoint
- * InService / the output notification to the wait's exit, plus AWS's delivery (assumed above).
+ * InService / the output notification to the wait's exit, plus AWS's delivery (assumed above). API calls are
+ * counted as the embedded AWS serves them, by service and operation (details.<scenario>.apiCalls).
  */
 export async function measureCloudCost(options: CloudCostOptions): Promise<MeasurementResult> {
   const scale = options.waitScale;
@@ -69,7 +70,14 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
         const endpointName = `bench-cost-${scenario.id}`;
         const deliveriesBefore = bench.aws.services.events.deliveries().length;
         const notificationsBefore = asyncNotifications(bench).length;
-        const run = await runPipeline(bench, `${endpointName}-${strategy.replace(' ', '-')}`, deployment(example, endpointName, scenario.cases, scale, STRATEGY_INPUT[strategy]));
+        const calls = new Map<string, number>();
+        const stopCounting = bench.aws.onCall(({ service, operation }) => {
+          // A Query call (SNS) names its Action in the form body, which the dispatcher does not read.
+          const name = `${service}:${operation ?? '(in the body)'}`;
+          calls.set(name, (calls.get(name) ?? 0) + 1);
+        });
+        const run = await runPipeline(bench, `${endpointName}-${strategy.replace(' ', '-')}`, deployment(example, endpointName, scenario.cases, scale, STRATEGY_INPUT[strategy])).finally(stopCounting);
+        const apiCalls = [...calls.values()].reduce((a, b) => a + b, 0);
         const bill = billExecution(run.history);
         const eventInvocations =
           bench.aws.services.events.deliveries().slice(deliveriesBefore).filter((d) => d.resources.some((r) => r.includes(`/${endpointName}`))).length +
@@ -93,6 +101,7 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
         figures.push(
           figure(`transitions.${scenario.id}${suffix}`, MEASUREMENT, `state transitions per deployment (8 min endpoint, 2 min output, ${label})`, bill.stateTransitions, '', 'goal' in scenario && !suffix ? scenario.goal : undefined),
           figure(`lambda-invocations.${scenario.id}${suffix}`, MEASUREMENT, `Lambda invocations per deployment (${label}; ${eventInvocations} by events)`, lambdaInvocations, ''),
+          figure(`aws-calls.${scenario.id}${suffix}`, MEASUREMENT, `AWS API calls per deployment: the steps' and StartExecution (${label})`, apiCalls, ''),
           figure(`cost.${scenario.id}${suffix}.usd-per-1000`, MEASUREMENT, `cost of 1,000 deployments at us-east-1 prices (${label})`, price.totalUsd * 1000, 'USD'),
         );
         if (scenario.id === 'realistic' && strategy === FIRST_DEPLOYMENT) {
@@ -103,9 +112,9 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
             figure('detection.endpoint-seconds', MEASUREMENT, 'endpoint InService → wait resumed (local, real time) + AWS event delivery (assumed)', endpointDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
             figure('detection.output-seconds', MEASUREMENT, 'output notification → wait resumed (median, local) + AWS delivery (assumed)', outputDetected / 1000 + AWS_EVENT_DELIVERY_SECONDS, 's', atMost(5)),
           );
-          details[`${scenario.id}${suffix}`] = { bill, eventInvocations, price, endpointDetectedLocalMs: endpointDetected, outputDetectedLocalMs: outputDetected, wallMs: run.wallMs };
+          details[`${scenario.id}${suffix}`] = { bill, eventInvocations, price, apiCalls: sortedCounts(calls), endpointDetectedLocalMs: endpointDetected, outputDetectedLocalMs: outputDetected, wallMs: run.wallMs };
         } else {
-          details[`${scenario.id}${suffix}`] = { bill, eventInvocations, price, wallMs: run.wallMs };
+          details[`${scenario.id}${suffix}`] = { bill, eventInvocations, price, apiCalls: sortedCounts(calls), wallMs: run.wallMs };
         }
       }
     }
@@ -120,6 +129,11 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
   } finally {
     await bench.stop();
   }
+}
+
+/** service:operation → calls, most first: where a deployment's calls go. */
+function sortedCounts(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 }
 
 function deployment(example: ExampleV1, endpointName: string, cases: number, scale: number, release: Partial<ExecutionInput> = {}): ExecutionInput {

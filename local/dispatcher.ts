@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AwsError } from './aws-error';
 import { sendServiceError } from './error-shapes';
 import { describeCall } from './fault-points';
-import { FaultInjector } from './faults';
+import { FaultInjector, type FaultCall } from './faults';
 import { serveInProcess } from './in-process-connections';
 import { newAdminToken } from './admin-token';
 import { RequestGuard } from './request-guard';
@@ -22,6 +22,7 @@ export class Dispatcher {
   private readonly server: Server;
   private readonly modules: ServiceModule[] = [];
   private stopServingInProcess = () => undefined as void;
+  private readonly callListeners = new Set<(call: FaultCall) => void>();
 
   private listeningPort?: number;
 
@@ -52,6 +53,12 @@ export class Dispatcher {
     // Clients in this process (the step handlers) reach this server without a socket, through the same route.
     this.stopServingInProcess = serveInProcess(this.port, this.server);
     return this.url;
+  }
+
+  /** Hears every call a module serves, named as fault rules name it (bench/cloud-cost.ts counts a run's). Returns the unsubscribe. */
+  onCall(listener: (call: FaultCall) => void): () => void {
+    this.callListeners.add(listener);
+    return () => this.callListeners.delete(listener);
   }
 
   get url(): string {
@@ -92,7 +99,9 @@ export class Dispatcher {
         return;
       }
       if (!module) return await sendUnhandledRequest(req, res, ctx);
-      const fault = this.faults.check(describeCall(module.name, req, ctx));
+      const call = describeCall(module.name, req, ctx);
+      for (const listener of this.callListeners) listener(call);
+      const fault = this.faults.check(call);
       if (fault && 'error' in fault) {
         req.resume();
         sendServiceError(module.name, res, fault.error, ctx);

@@ -12,7 +12,7 @@ import { connectEventWaits } from './event-waits';
 import { createConsoleService } from './console/console-service';
 import { adminTokenPath, newAdminToken, writeAdminToken } from './admin-token';
 import { Dispatcher } from './dispatcher';
-import type { FaultInjector } from './faults';
+import type { FaultCall, FaultInjector } from './faults';
 import { installInProcessTransport } from './in-process-connections';
 import { LocalIam } from './iam/local-iam';
 import { createIamService } from './iam/service';
@@ -94,6 +94,8 @@ export interface EmbeddedAws {
     applicationAutoScaling: ApplicationAutoScalingService;
   };
   faults: FaultInjector;
+  /** Hears every API call served (service, operation, resource), for counting; returns the unsubscribe. */
+  onCall(listener: (call: FaultCall) => void): () => void;
   /** The template IAM is enforced from, or undefined when IAM is not enforced. */
   iamTemplate?: string;
   /** Stops executions, model processes and the server, and restores the process environment. */
@@ -258,6 +260,7 @@ async function startOn(
     adminToken,
     services: { s3, sagemaker, sagemakerRuntime, sns, stepFunctions, cloudwatch, events, applicationAutoScaling },
     faults: dispatcher.faults,
+    onCall: (listener) => dispatcher.onCall(listener),
     iamTemplate: iam.stack?.source,
     close() {
       closing ??= (async () => {

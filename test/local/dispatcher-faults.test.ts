@@ -40,6 +40,15 @@ describe('Dispatcher', () => {
   const call = (target: string) =>
     fetch(url, { method: 'POST', headers: { 'x-amz-target': target, 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
 
+  it('tells listeners each call it serves, named as fault rules name it, until they unsubscribe', async () => {
+    const heard: unknown[] = [];
+    const stop = dispatcher.onCall((served) => heard.push(served));
+    await call('SageMaker.ListModels');
+    stop();
+    await call('SageMaker.ListModels');
+    expect(heard).toEqual([{ service: 'sagemaker', operation: 'ListModels' }]);
+  });
+
   it('listens on loopback only', () => {
     expect(new URL(url).hostname).toBe(LOOPBACK);
   });
