@@ -26,9 +26,10 @@ const register = step('AwaitEvent', async (input: z.infer<typeof registrationSch
     input.wait === 'endpoint'
       ? endpointWaitKey(awaitedEndpoint(input.state as unknown as PipelineState), (input.state as unknown as PipelineState).execution.name)
       : outputWaitKey(parseInvokedSmokeCaseState(input.state).invocation.inferenceId);
-  await putWait(key, { taskToken: input.taskToken, wait: input.wait, state: input.state, registeredAt: new Date().toISOString() });
-  // The event may have come before the token was recorded: check once now, so it is never missed.
-  const settled = await settleWait(key, new Date());
+  const stored = await putWait(key, { taskToken: input.taskToken, wait: input.wait, state: input.state, registeredAt: new Date().toISOString() });
+  // The event may have come before the token was recorded: check once now, so it is never missed (with the record
+  // just written: no read back).
+  const settled = await settleWait(key, new Date(), stored);
   await sweepExpiredWaits(new Date()).catch((error: Error) => logger.warn('expired waits not swept', { error: error.message }));
   return { key, settled };
 });

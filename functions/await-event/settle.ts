@@ -6,7 +6,7 @@ import { awsErrorName, PipelineError } from '../lib/errors';
 import { logger } from '../lib/logger';
 import type { PipelineState } from '../lib/pipeline-state';
 import { parseInvokedSmokeCaseState } from '../lib/smoke-case-state';
-import { deleteWait, readWait, type WaitRecord } from './wait-store';
+import { deleteWait, readWait, type StoredWait, type WaitRecord } from './wait-store';
 
 /** What SendTask* answers for a token whose Task is over (timed out, already resumed, execution ended): nothing to do. */
 const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -20,9 +20,10 @@ export type Settlement = 'succeeded' | 'failed' | 'waiting' | 'gone';
  * Safe to repeat: a second event, or the register's own check racing an event, finds the record gone or the
  * token already used (TaskTimedOut), and changes nothing.
  */
-export async function settleWait(key: string, now: Date): Promise<Settlement> {
-  const record = await readWait(key);
-  if (!record) return 'gone';
+export async function settleWait(key: string, now: Date, stored?: StoredWait): Promise<Settlement> {
+  const wait = stored ?? (await readWait(key));
+  if (!wait) return 'gone';
+  const { record } = wait;
   const outcome = await check(record, now);
   if (outcome === undefined) return 'waiting';
   try {
@@ -35,8 +36,8 @@ export async function settleWait(key: string, now: Date): Promise<Settlement> {
     if (!STALE_TOKEN_ERRORS.has(awsErrorName(error) ?? '')) throw error;
     logger.info('wait already over', { key, reason: awsErrorName(error) });
   }
-  // A newer token recorded meanwhile (a retried Task) stays for its own event.
-  if ((await readWait(key))?.taskToken === record.taskToken) await deleteWait(key);
+  // A newer token recorded meanwhile (a retried Task) stays for its own event: the delete is of this version only.
+  await deleteWait(key, wait.etag);
   return 'result' in outcome ? 'succeeded' : 'failed';
 }
 

@@ -17,11 +17,18 @@ function taskTimeoutSeconds(record: WaitRecord): number | undefined {
 }
 
 /**
- * Removes the records of waits whose Task has certainly timed out (recorded more than its TimeoutSeconds ago): a
- * wait the re-check resumed instead of an event leaves its record behind, and no event will ever come for it. Run by
- * every registration, so such a record lives until the next wait anywhere in the account (the waits/ expiry is the
- * last resort). A record replaced meanwhile by a newer registration is kept: the delete is conditional on the ETag
- * that was judged. Returns the keys removed.
+ * A record younger than this is not read: every registration sweeps, and reading each pending wait's record each
+ * time made the calls grow with the square of the waits in flight (three smoke cases registering together read one
+ * another's). A left record only costs a wasted check if an event names it, so it may live this much longer.
+ */
+export const SWEEP_MIN_AGE_SECONDS = 60;
+
+/**
+ * Removes the records of waits whose Task has certainly timed out (recorded more than its TimeoutSeconds, and at
+ * least SWEEP_MIN_AGE_SECONDS, ago): a wait the re-check resumed instead of an event leaves its record behind, and no
+ * event will ever come for it. Run by every registration, so such a record lives until the next wait anywhere in the
+ * account after that (the waits/ expiry is the last resort). A record replaced meanwhile by a newer registration is
+ * kept: the delete is conditional on the ETag that was judged. Returns the keys removed.
  */
 export async function sweepExpiredWaits(now: Date): Promise<string[]> {
   const bucket = readEnvironment().artifactsBucket;
@@ -29,8 +36,9 @@ export async function sweepExpiredWaits(now: Date): Promise<string[]> {
   let token: string | undefined;
   do {
     const page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: WAITS_PREFIX, ContinuationToken: token }));
-    for (const { Key: key } of page.Contents ?? []) {
-      if (key && (await removeIfExpired(bucket, key, now))) removed.push(key);
+    for (const { Key: key, LastModified: modified } of page.Contents ?? []) {
+      const old = modified === undefined || now.getTime() - modified.getTime() >= SWEEP_MIN_AGE_SECONDS * 1000;
+      if (key && old && (await removeIfExpired(bucket, key, now))) removed.push(key);
     }
     token = page.NextContinuationToken;
   } while (token);

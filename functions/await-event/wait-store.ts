@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { s3 } from '../lib/clients';
 import { readEnvironment } from '../lib/environment';
 import { WAITS_PREFIX } from '../lib/event-waits';
-import { readJsonObject } from '../lib/s3-objects';
+import { awsErrorName } from '../lib/errors';
+import { readTextObject } from '../lib/s3-objects';
 
 /**
  * A waiting callback Task: its token and the state the check needs, stored in the artifacts bucket under a key the
@@ -24,16 +25,23 @@ export const outputWaitKey = (inferenceId: string) => `${WAITS_PREFIX}outputs/${
 
 const bucket = () => readEnvironment().artifactsBucket;
 
-/** Records a token; a newer token of the same wait (a retried or redriven Task) replaces the older one. */
-export async function putWait(key: string, record: WaitRecord): Promise<void> {
-  await s3().send(
-    new PutObjectCommand({ Bucket: bucket(), Key: key, Body: JSON.stringify(record), ContentType: 'application/json' }),
-  );
+/** A record as stored: its ETag makes the delete that ends it conditional (a newer token replacing it is kept). */
+export interface StoredWait {
+  record: WaitRecord;
+  etag: string;
 }
 
-export async function readWait(key: string): Promise<WaitRecord | undefined> {
-  const raw = await readJsonObject(`s3://${bucket()}/${key}`);
-  return raw === undefined ? undefined : waitRecordSchema.parse(raw);
+/** Records a token; a newer token of the same wait (a retried or redriven Task) replaces the older one. */
+export async function putWait(key: string, record: WaitRecord): Promise<StoredWait> {
+  const put = await s3().send(
+    new PutObjectCommand({ Bucket: bucket(), Key: key, Body: JSON.stringify(record), ContentType: 'application/json' }),
+  );
+  return { record, etag: put.ETag ?? '' };
+}
+
+export async function readWait(key: string): Promise<StoredWait | undefined> {
+  const object = await readTextObject(`s3://${bucket()}/${key}`);
+  return object === undefined ? undefined : { record: waitRecordSchema.parse(JSON.parse(object.text)), etag: object.etag };
 }
 
 /** The keys of the waits on one endpoint (one per execution waiting for it; normally one). */
@@ -42,6 +50,19 @@ export async function listWaits(prefix: string): Promise<string[]> {
   return (listed.Contents ?? []).flatMap((o) => (o.Key ? [o.Key] : []));
 }
 
-export async function deleteWait(key: string): Promise<void> {
-  await s3().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key }));
+/** What S3 answers a conditional delete of an object that is gone or was replaced (or is being): not ours to remove. */
+const NOT_THIS_VERSION = new Set(['NoSuchKey', 'PreconditionFailed', 'ConditionalRequestConflict']);
+
+/**
+ * Deletes the record if it is still the version read or written (If-Match), in one call where reading it again to
+ * compare tokens took two. Returns whether it was removed.
+ */
+export async function deleteWait(key: string, etag: string): Promise<boolean> {
+  try {
+    await s3().send(new DeleteObjectCommand({ Bucket: bucket(), Key: key, IfMatch: etag }));
+    return true;
+  } catch (error) {
+    if (NOT_THIS_VERSION.has(awsErrorName(error) ?? '')) return false;
+    throw error;
+  }
 }

@@ -1,7 +1,8 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { handler as awaitEvent } from '../../functions/await-event/handler';
-import { sweepExpiredWaits } from '../../functions/await-event/sweep';
+import { SWEEP_MIN_AGE_SECONDS, sweepExpiredWaits } from '../../functions/await-event/sweep';
+import { deleteWait, putWait, readWait } from '../../functions/await-event/wait-store';
 import { endpointStateChangeEvent } from '../../local/sagemaker/state-change-event';
 import { startTestAws, type TestAws } from '../helpers/embedded';
 import { echoDeployment, outcome, runDeployment, uploadEchoFixtures, type FinishedExecution } from '../helpers/scenario';
@@ -70,21 +71,31 @@ test('events suppressed (EventBridge and SNS deliveries dropped): the re-checks 
   // Whether the last output wait's record is among them depends on timing: its registration's own check may find the
   // output just after the Task's 100 ms timed out and remove it as stale (settle.ts). So this test checks what is
   // always true — every record left is removed by the sweep, a live one stays; the next test proves a left record is swept.
-  // …until a sweep after their Tasks' timeout (poll 10 s from registration) removes them; a live wait's record stays.
+  // …until a sweep after their Tasks' timeout (poll 10 s from registration; a sweep reads records a minute old)
+  // removes them; a live wait's record stays.
   const live = 'waits/outputs/still-waiting.json';
   await putRecord(live, { taskToken: 'AQ-live', wait: 'output', state: { poll: { outputSeconds: 3600 } }, registeredAt: new Date().toISOString() });
-  expect((await sweepExpiredWaits(new Date(Date.now() + 11_000))).sort()).toEqual([...leftOver].sort());
+  expect((await sweepExpiredWaits(new Date(Date.now() + (SWEEP_MIN_AGE_SECONDS + 1) * 1000))).sort()).toEqual([...leftOver].sort());
   expect(await waitRecords()).toEqual([live]);
   await t.clients.s3.send(new DeleteObjectCommand({ Bucket: t.aws.names.artifactsBucket, Key: live }));
 }, 120_000);
 
-test("a wait's registration removes the records of waits whose Task has timed out, as no event will come for them", async () => {
+test("a wait's registration sweeps the records of waits whose Task has timed out once a minute old, and reads no younger one", async () => {
   const expired = 'waits/endpoints/ev-gone/resumed-by-recheck.json';
   const twoHoursAgo = new Date(Date.now() - 2 * 3600_000).toISOString();
   await putRecord(expired, { taskToken: 'AQ-expired', wait: 'endpoint', state: { config: { poll: { endpointSeconds: 300 } } }, registeredAt: twoHoursAgo });
-  const run = await runDeployment(t, 'sweeps', { ...echoDeployment('ev-sweeps'), poll: slowPolls });
+  const reads: string[] = [];
+  const stopCounting = t.aws.onCall(({ operation, resource }) => {
+    if (operation === 'GetObject' && resource?.includes('/waits/')) reads.push(resource);
+  });
+  const run = await runDeployment(t, 'sweeps', { ...echoDeployment('ev-sweeps'), poll: slowPolls }).finally(stopCounting);
   expect(outcome(run)).toEqual(SUCCEEDED);
-  expect(await waitRecords()).not.toContain(expired);
+  // Written seconds ago, it is too young for the registrations' sweeps to read (whatever its registeredAt says)…
+  expect(reads).not.toContain(`${t.aws.names.artifactsBucket}/${expired}`);
+  expect(await waitRecords()).toContain(expired);
+  // …and a sweep a minute later removes it: its Task's 300 s were over long ago.
+  expect(await sweepExpiredWaits(new Date(Date.now() + (SWEEP_MIN_AGE_SECONDS + 1) * 1000))).toEqual([expired]);
+  expect(await waitRecords()).toEqual([]);
 }, 60_000);
 
 test('an event that comes before the token is recorded is not missed: AwaitEvent checks once after recording', async () => {
@@ -145,4 +156,17 @@ test('SendTaskSuccess/Failure/Heartbeat answer unknown, malformed and bad-output
   await t.clients.sfn.send(new SendTaskHeartbeatCommand({ taskToken: token }));
   await t.clients.sfn.send(new SendTaskFailureCommand({ taskToken: token, error: 'Boom', cause: 'why' }));
   await expect(t.clients.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toMatchObject({ name: 'TaskTimedOut' });
+});
+
+test('settling removes only the record it judged: a newer token recorded meanwhile (a retried Task) stays', async () => {
+  const key = 'waits/outputs/retried.json';
+  const record = (taskToken: string) => ({ taskToken, wait: 'output' as const, state: {}, registeredAt: new Date().toISOString() });
+  const first = await putWait(key, record('AQ-first'));
+  const second = await putWait(key, record('AQ-second'));
+  expect(await deleteWait(key, first.etag)).toBe(false);
+  expect((await readWait(key))?.record.taskToken).toBe('AQ-second');
+  expect(await deleteWait(key, second.etag)).toBe(true);
+  expect(await readWait(key)).toBeUndefined();
+  // Gone already (an event and the registration's own check both settled it): nothing to do, no error.
+  expect(await deleteWait(key, second.etag)).toBe(false);
 });
