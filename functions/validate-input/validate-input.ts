@@ -12,6 +12,14 @@ import { resolveConfig, smokeTestObjects } from './resolve-config';
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
+/**
+ * The largest execution input taken, as JSON. Step Functions passes at most 256 KiB into a state, and Finalize's holds
+ * the input as well as the run's state (the resolved config, the smoke results): an input that fit StartExecution but
+ * not that would fail a deployment after it went live (States.DataLimitExceeded). Real inputs are a few KiB; data
+ * belongs in S3 (payloadUri, baseline.uri).
+ */
+export const MAX_INPUT_BYTES = 64 * 1024;
+
 /** What the ASL passes ValidateInput: the raw execution input and the context object's execution fields. */
 export const validateInputEventSchema = z.object({
   state: z.unknown(),
@@ -31,6 +39,14 @@ export async function validateInput(
   if (typeof state !== 'object' || state === null || Array.isArray(state)) {
     throw new InvalidInput(
       `Invalid execution input: (input): must be a JSON object such as {"modelDataUrl": "s3://…/model.tar.gz"}, not ${jsonType(state)}`,
+    );
+  }
+  const inputBytes = Buffer.byteLength(JSON.stringify(state));
+  if (inputBytes > MAX_INPUT_BYTES) {
+    throw new InvalidInput(
+      `Invalid execution input: (input): ${(inputBytes / 1024).toFixed(1)} KiB is more than the ${MAX_INPUT_BYTES / 1024} KiB ` +
+        `a deployment takes (the run carries it between states, which Step Functions caps at 256 KiB); put smoke payloads ` +
+        `and baselines in S3 and name them (payloadUri, baseline.uri)`,
     );
   }
   const parsed = executionInputSchema.safeParse(state);

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/validate-input/handler';
 import { endpointNameFromKey } from '../../functions/validate-input/resolve-config';
+import { MAX_INPUT_BYTES } from '../../functions/validate-input/validate-input';
 import { resourceNames } from '../../functions/lib/names';
 import { awsError, EXECUTION, IMAGE, MODEL_DATA_URL, s3Body, setTestEnvironment } from './fixtures';
 
@@ -178,6 +179,17 @@ describe('InvalidInput before any S3 object is read', () => {
     await expect(run(input)).rejects.toMatchObject({ name: 'InvalidInput', message: expect.stringContaining(`must be a JSON object`) });
     await expect(run(input)).rejects.toThrow(new RegExp(`not ${type}$`));
     expect(s3Mock).not.toHaveReceivedCommand(HeadObjectCommand);
+  });
+
+  it('refuses an input larger than MAX_INPUT_BYTES, which the run could not carry to Finalize, before reading S3', async () => {
+    const padded = (bytes: number) => ({ modelDataUrl: MODEL_DATA_URL, description: 'x'.repeat(bytes - JSON.stringify({ modelDataUrl: MODEL_DATA_URL, description: '' }).length) });
+    expect(Buffer.byteLength(JSON.stringify(padded(MAX_INPUT_BYTES + 1)))).toBe(MAX_INPUT_BYTES + 1);
+    const error = await run(padded(MAX_INPUT_BYTES + 1)).catch((e) => e);
+    expect(error).toMatchObject({ name: 'InvalidInput', message: expect.stringMatching(/^Invalid execution input: \(input\): 64\.0 KiB is more than the 64 KiB/) });
+    expect(s3Mock.calls()).toHaveLength(0);
+    // At the limit the size is no reason: what fails is the schema (no such field), not the size.
+    const atLimit = await run(padded(MAX_INPUT_BYTES)).catch((e) => e);
+    expect(atLimit.message).not.toMatch(/KiB/);
   });
 
   it('names every bad field of the input at once, unknown fields included', async () => {
