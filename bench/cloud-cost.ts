@@ -83,7 +83,8 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
           bench.aws.services.events.deliveries().slice(deliveriesBefore).filter((d) => d.resources.some((r) => r.includes(`/${endpointName}`))).length +
           asyncNotifications(bench).slice(notificationsBefore).length;
         const lambdaInvocations = bill.lambdaInvocations + eventInvocations;
-        const price = deploymentPrice({ transitions: bill.stateTransitions, lambdaInvocations, lambdaMs: lambdaMsMedian(run.history), historyBytes: historyBytes(run.history) });
+        const s3Calls = Object.fromEntries([...calls].filter(([name]) => name.startsWith('s3:')).map(([name, n]) => [name.slice('s3:'.length), n]));
+        const price = deploymentPrice({ transitions: bill.stateTransitions, lambdaInvocations, lambdaMs: lambdaMsMedian(run.history), historyBytes: historyBytes(run.history), s3Calls });
         const label = `${scenario.cases} case${scenario.cases > 1 ? 's' : ''}, ${strategy === FIRST_DEPLOYMENT ? strategy : `release ${strategy}`}`;
         // The trade-off between the strategies: time to the verdict, and the candidate's extra endpoint.
         const releaseMinutes = executionMs(run.history) / scale / 60_000;
@@ -102,7 +103,7 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
           figure(`transitions.${scenario.id}${suffix}`, MEASUREMENT, `state transitions per deployment (8 min endpoint, 2 min output, ${label})`, bill.stateTransitions, '', 'goal' in scenario && !suffix ? scenario.goal : undefined),
           figure(`lambda-invocations.${scenario.id}${suffix}`, MEASUREMENT, `Lambda invocations per deployment (${label}; ${eventInvocations} by events)`, lambdaInvocations, ''),
           figure(`aws-calls.${scenario.id}${suffix}`, MEASUREMENT, `AWS API calls per deployment: the steps' and StartExecution (${label})`, apiCalls, ''),
-          figure(`cost.${scenario.id}${suffix}.usd-per-1000`, MEASUREMENT, `cost of 1,000 deployments at us-east-1 prices (${label})`, price.totalUsd * 1000, 'USD'),
+          figure(`cost.${scenario.id}${suffix}.usd-per-1000`, MEASUREMENT, `cost of 1,000 deployments at us-east-1 prices: Step Functions, Lambda, logs, S3 requests (${label})`, price.totalUsd * 1000, 'USD'),
         );
         if (scenario.id === 'realistic' && strategy === FIRST_DEPLOYMENT) {
           const endpointDetected = exitOf(run.history, 'WaitForEndpoint') - (await endpointReadyAt(bench, endpointName));

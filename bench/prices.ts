@@ -1,6 +1,7 @@
 /**
  * us-east-1 list prices the cost figures use (public pricing pages; check them before quoting): Step Functions
- * Standard per state transition, Lambda per request and per GB-second on arm64, CloudWatch Logs per GB ingested,
+ * Standard per state transition, Lambda per request and per GB-second on arm64, CloudWatch Logs per GB ingested, S3
+ * Standard requests (SageMaker's and Step Functions' API calls are not charged; three SNS publishes are $0.0000015),
  * a GitHub-hosted Linux 2-vCPU runner per minute, and an ml.m5.large SageMaker inference instance per hour.
  */
 export const PRICES = {
@@ -8,6 +9,10 @@ export const PRICES = {
   lambdaRequestUsd: 0.2 / 1_000_000,
   lambdaArmGbSecondUsd: 0.0000133334,
   logsIngestGbUsd: 0.5,
+  /** PUT, COPY, POST and LIST requests. */
+  s3WriteOrListRequestUsd: 0.005 / 1000,
+  /** GET, HEAD and the rest but DELETE, which is free. */
+  s3ReadRequestUsd: 0.0004 / 1000,
   ciRunnerMinuteUsd: 0.008,
   /** SageMaker real-time and asynchronous inference hosting, ml.m5.large, per instance hour. */
   sageMakerMlM5LargeHourUsd: 0.115,
@@ -33,6 +38,19 @@ export interface DeploymentUsage {
   lambdaMs: number;
   /** What the state machine's logs ingest (execution data included). */
   historyBytes: number;
+  /** The S3 operations the run called, by name (PutObject, ListObjectsV2, …) → calls. */
+  s3Calls: Record<string, number>;
+}
+
+const S3_WRITE_OR_LIST = /^(Put|Copy|Post|List|CreateMultipartUpload|UploadPart|CompleteMultipartUpload)/;
+const S3_FREE = /^(Delete|AbortMultipartUpload)/;
+
+/** S3's request charge: PUT/COPY/POST/LIST at one price, DELETE free, every other request at the GET price. */
+function s3RequestsUsd(calls: Record<string, number>): number {
+  return Object.entries(calls).reduce((usd, [operation, n]) => {
+    if (S3_FREE.test(operation)) return usd;
+    return usd + n * (S3_WRITE_OR_LIST.test(operation) ? PRICES.s3WriteOrListRequestUsd : PRICES.s3ReadRequestUsd);
+  }, 0);
 }
 
 export function deploymentPrice(usage: DeploymentUsage) {
@@ -42,6 +60,7 @@ export function deploymentPrice(usage: DeploymentUsage) {
   const lambdaComputeUsd = lambdaGbSeconds * PRICES.lambdaArmGbSecondUsd;
   const logGb = (usage.historyBytes + usage.lambdaInvocations * LOG_BYTES_PER_INVOCATION) / 2 ** 30;
   const logsUsd = logGb * PRICES.logsIngestGbUsd;
+  const s3RequestsUsdTotal = s3RequestsUsd(usage.s3Calls);
   return {
     stepFunctionsUsd,
     lambdaRequestsUsd,
@@ -49,6 +68,7 @@ export function deploymentPrice(usage: DeploymentUsage) {
     lambdaComputeUsd,
     logGb,
     logsUsd,
-    totalUsd: stepFunctionsUsd + lambdaRequestsUsd + lambdaComputeUsd + logsUsd,
+    s3RequestsUsd: s3RequestsUsdTotal,
+    totalUsd: stepFunctionsUsd + lambdaRequestsUsd + lambdaComputeUsd + logsUsd + s3RequestsUsdTotal,
   };
 }

@@ -1,4 +1,5 @@
 import { billExecution } from '../../bench/billing';
+import { deploymentPrice } from '../../bench/prices';
 import { jestTestsLine } from '../../bench/npm-test';
 import { atLeast, atMost, figure } from '../../bench/figures';
 import { median, percentile, ratio } from '../../bench/stats';
@@ -90,5 +91,21 @@ describe('npm-test summary', () => {
     expect(jestTestsLine('Test Suites: 1 failed, 60 passed, 61 total\nTests:       2 failed, 450 passed, 452 total\nSnapshots:   0 total\n')).toBe('2 failed, 450 passed, 452 total');
     expect(jestTestsLine('Tests:       3 passed, 3 total\n…\nTests:       452 passed, 452 total\nTime: 1 s')).toBe('452 passed, 452 total');
     expect(jestTestsLine('cdk synth: nothing to say')).toBeUndefined();
+  });
+});
+
+describe('deploymentPrice', () => {
+  const usage = { transitions: 0, lambdaInvocations: 0, lambdaMs: 0, historyBytes: 0 };
+  test("S3 requests at S3's prices: PUT/COPY/LIST $0.005 per 1,000, GET/HEAD $0.0004, DELETE free", () => {
+    const price = deploymentPrice({ ...usage, s3Calls: { PutObject: 1000, CopyObject: 1000, ListObjectsV2: 1000, GetObject: 1000, HeadObject: 1000, DeleteObject: 1000 } });
+    expect(price.s3RequestsUsd).toBeCloseTo(3 * 0.005 + 2 * 0.0004, 12);
+    expect(price.totalUsd).toBeCloseTo(price.s3RequestsUsd, 12);
+  });
+
+  test('Step Functions transitions and Lambda requests add up with them', () => {
+    const price = deploymentPrice({ ...usage, transitions: 1000, lambdaInvocations: 1_000_000, s3Calls: {} });
+    expect(price.stepFunctionsUsd).toBeCloseTo(0.025, 12);
+    expect(price.lambdaRequestsUsd).toBeCloseTo(0.2, 12);
+    expect(price.s3RequestsUsd).toBe(0);
   });
 });
