@@ -72,8 +72,7 @@ export async function measureCloudCost(options: CloudCostOptions): Promise<Measu
         const notificationsBefore = asyncNotifications(bench).length;
         const calls = new Map<string, number>();
         const stopCounting = bench.aws.onCall(({ service, operation }) => {
-          // A Query call (SNS) names its Action in the form body, which the dispatcher does not read.
-          const name = `${service}:${operation ?? '(in the body)'}`;
+          const name = `${service}:${operation ?? '(unnamed)'}`;
           calls.set(name, (calls.get(name) ?? 0) + 1);
         });
         const run = await runPipeline(bench, `${endpointName}-${strategy.replace(' ', '-')}`, deployment(example, endpointName, scenario.cases, scale, STRATEGY_INPUT[strategy])).finally(stopCounting);

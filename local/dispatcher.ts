@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AwsError } from './aws-error';
 import { sendServiceError } from './error-shapes';
 import { describeCall } from './fault-points';
-import { FaultInjector, type FaultCall } from './faults';
+import { FaultInjector, type FaultCall, type FaultOutcome } from './faults';
 import { serveInProcess } from './in-process-connections';
 import { newAdminToken } from './admin-token';
 import { RequestGuard } from './request-guard';
@@ -100,14 +100,22 @@ export class Dispatcher {
       }
       if (!module) return await sendUnhandledRequest(req, res, ctx);
       const call = describeCall(module.name, req, ctx);
-      for (const listener of this.callListeners) listener(call);
-      const fault = this.faults.check(call);
-      if (fault && 'error' in fault) {
-        req.resume();
-        sendServiceError(module.name, res, fault.error, ctx);
-        return;
+      if (call.operation === undefined && module.namesOperationInBody) {
+        // Heard and checked once the module has read the Action from the body (see RequestContext.operationNamed).
+        ctx.operationNamed = async (operation) => {
+          const fault = this.heard({ ...call, operation });
+          if (fault && 'error' in fault) throw fault.error;
+          if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        };
+      } else {
+        const fault = this.heard(call);
+        if (fault && 'error' in fault) {
+          req.resume();
+          sendServiceError(module.name, res, fault.error, ctx);
+          return;
+        }
+        if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       }
-      if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       const authorizer = this.authorizer;
       if (authorizer) ctx.authorize = (operation, input) => authorizer.authorize(module.name, operation, input, ctx);
       await module.handle(req, res, ctx);
@@ -116,6 +124,12 @@ export class Dispatcher {
       const e = error instanceof AwsError ? error : new AwsError('InternalFailure', String((error as Error)?.message ?? error), 500);
       sendServiceError('json', res, e, ctx);
     }
+  }
+
+  /** Tells the listeners of a call and returns the fault rule's outcome for it. */
+  private heard(call: FaultCall): FaultOutcome {
+    for (const listener of this.callListeners) listener(call);
+    return this.faults.check(call);
   }
 
   private context(req: IncomingMessage): RequestContext {

@@ -15,6 +15,12 @@ export interface RequestContext {
    * AccessDenied in the service's shape when the caller's role may not make this call. Absent when nothing is enforced.
    */
   authorize?: (operation: string, input: Record<string, unknown>) => Promise<void>;
+  /**
+   * Set when the dispatcher could not name the operation from the headers and path: a Query call names its Action in
+   * the form body, which only the service reads. The service calls it once it has the name, so the call is heard and
+   * checked against the fault rules by operation like any other (it throws the injected error).
+   */
+  operationNamed?: (operation: string) => Promise<void>;
 }
 
 /**
@@ -23,6 +29,8 @@ export interface RequestContext {
  */
 export interface ServiceModule {
   readonly name: string;
+  /** Its calls may name their operation in the body only (the Query protocol): it calls ctx.operationNamed. */
+  readonly namesOperationInBody?: boolean;
   handles(req: IncomingMessage, ctx: RequestContext): boolean;
   handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>;
   /** Stops background work (processes, timers); called on server shutdown. */

@@ -43,6 +43,7 @@ export function queryCompatibleService(options: QueryCompatibleServiceOptions): 
 
   return {
     name,
+    namesOperationInBody: true,
     close: options.close,
     handles: (req, ctx) => wireOf(req, ctx) !== undefined,
     async handle(req, res, ctx) {
@@ -66,6 +67,7 @@ export function queryCompatibleService(options: QueryCompatibleServiceOptions): 
         }
         const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
         if (!operation) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+        await ctx.operationNamed?.(action);
         await ctx.authorize?.(action, input);
         const output = (await operation(input, ctx)) ?? {};
         send(res, ctx, wire, 200, action, output);

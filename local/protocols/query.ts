@@ -40,6 +40,7 @@ export function queryService(options: QueryServiceOptions): ServiceModule {
   const { name, signingName, xmlns, operations, routes = [] } = options;
   return {
     name,
+    namesOperationInBody: true,
     close: options.close,
     handles(req, ctx) {
       if (routes.some((route) => route.matches(req, ctx))) return true;
@@ -56,6 +57,7 @@ export function queryService(options: QueryServiceOptions): ServiceModule {
         if (!action) throw new AwsError('MissingAction', 'Missing Action', 400);
         const operation = Object.hasOwn(operations, action) ? operations[action] : undefined;
         if (!operation) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+        await ctx.operationNamed?.(action);
         await ctx.authorize?.(action, params);
         const result = await operation(params, ctx);
         const body =

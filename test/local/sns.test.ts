@@ -196,3 +196,26 @@ test('the AWS CLI publishes: aws sns publish returns a MessageId and the message
     rmSync(home, { recursive: true, force: true });
   }
 }, 30_000);
+
+test('a Query call is named by the Action in its body: fault rules by operation apply to it, and call listeners hear it', async () => {
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'rule-by-operation' }));
+  const heard: unknown[] = [];
+  const stop = aws.dispatcher.onCall((call) => heard.push(call));
+  aws.dispatcher.faults.add({ service: 'sns', operation: 'Publish', error: { code: 'InternalError', message: 'injected', status: 500 }, });
+  try {
+    // one attempt: the SDK would retry a 500
+    const once = new SNSClient({ ...localClientConfig(aws.url), maxAttempts: 1 });
+    await expect(once.send(new PublishCommand({ TopicArn, Message: 'refused' }))).rejects.toMatchObject({ name: 'InternalErrorException', message: 'injected', $metadata: { httpStatusCode: 500 } });
+    once.destroy();
+    // the rule names Publish only: another operation of the same service is untouched
+    await sns.send(new ListTopicsCommand({}));
+  } finally {
+    stop();
+    aws.dispatcher.faults.clear();
+  }
+  expect(heard).toEqual([
+    { service: 'sns', operation: 'Publish' },
+    { service: 'sns', operation: 'ListTopics' },
+  ]);
+  expect(service.messages(TopicArn).map((m) => m.message)).toEqual([]);
+});
