@@ -19,7 +19,7 @@ const MEASUREMENTS: Record<string, () => Promise<MeasurementResult>> = {
   'async-roundtrip': async () => (await import('./async-roundtrip')).measureAsyncRoundTrip({ requests: 300, warmupRequests: 1500, rounds: 5, log }),
   'local-cli': async () => (await import('./local-cli')).measureLocalCli({ runs: 3, log }),
   'lambda-cold-start': async () => (await import('./cold-start')).measureColdStart({ runs: 5, log }),
-  'server-cpu': async () => (await import('./server-cpu')).measureServerCpu({ requests: 1000, rounds: 3, log }),
+  'server-cpu': async () => (await import('./server-cpu')).measureServerCpu({ requests: 1000, rounds: 3, warmupRounds: 3, log }),
   'async-throughput': async () => (await import('./async-throughput')).measureAsyncThroughput({ requests: 2000, rounds: 3, log }),
   scale: async () => (await import('./scale')).measureScale({ pipelines: 20, waitScale: 0.01, log }),
   'npm-test': async () => (await import('./npm-test')).measureNpmTest({ log }),

@@ -15,9 +15,14 @@ const ENDPOINT = 'bench-cpu';
 const CONCURRENCY = 8;
 
 export interface ServerCpuOptions {
-  /** Calls of each kind per round, and untimed before the first round. */
+  /** Calls of each kind per round. */
   requests: number;
   rounds: number;
+  /**
+   * Untimed rounds first. One was not enough: per-call CPU still fell round after round (InvokeEndpoint's client
+   * 0.88 → 0.74 → 0.52 ms), and the median of such rounds says more about the warm-up than the call.
+   */
+  warmupRounds: number;
   log: (line: string) => void;
 }
 
@@ -31,7 +36,7 @@ export class ProcessCpuUnreadable extends Error {
  * PutObject, GetObject and an async inference (InvokeEndpointAsync until its notification is published). The
  * client's share is the SDK's and the same against any server, so the async round trip (PutObject +
  * InvokeEndpointAsync + GetObject) against InvokeEndpoint in client CPU alone is what async.ratio would be if the
- * embedded AWS cost nothing. Warm-up of `requests` calls of each kind, then rounds; medians of the rounds.
+ * embedded AWS cost nothing. Untimed warm-up rounds, then timed rounds; medians of the timed rounds.
  */
 export async function measureServerCpu(options: ServerCpuOptions): Promise<MeasurementResult> {
   const server = fork(join(__dirname, 'embedded-aws-process.ts'), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -66,7 +71,8 @@ async function measure(clients: BenchClients, server: ChildProcess, ready: Embed
       ),
   };
   const samples = Object.fromEntries(KINDS.map((kind) => [kind, { clientMs: [] as number[], serverMs: [] as number[], containerMs: [] as number[] }]));
-  for (let round = 0; round <= options.rounds; round++) {
+  const rounds = options.warmupRounds + options.rounds;
+  for (let round = 1; round <= rounds; round++) {
     for (const kind of KINDS) {
       const client0 = process.cpuUsage();
       const server0 = processTreeCpuMs(server.pid!);
@@ -79,12 +85,12 @@ async function measure(clients: BenchClients, server: ChildProcess, ready: Embed
       }
       const client = process.cpuUsage(client0);
       const spent = processTreeCpuMs(server.pid!);
-      if (round === 0) continue;
+      if (round <= options.warmupRounds) continue;
       samples[kind].clientMs.push((client.user + client.system) / 1000 / options.requests);
       samples[kind].serverMs.push((spent.own - server0.own) / options.requests);
       samples[kind].containerMs.push((spent.children - server0.children) / options.requests);
     }
-    if (round > 0) options.log(`  round ${round}: server ms per call ${KINDS.map((k) => `${k} ${samples[k].serverMs.at(-1)!.toFixed(2)}`).join(', ')}`);
+    if (round > options.warmupRounds) options.log(`  round ${round - options.warmupRounds}: server ms per call ${KINDS.map((k) => `${k} ${samples[k].serverMs.at(-1)!.toFixed(2)}`).join(', ')}`);
   }
   const clientMs = (kind: CallKind) => median(samples[kind].clientMs);
   const serverMs = (kind: CallKind) => median(samples[kind].serverMs);
@@ -102,7 +108,7 @@ async function measure(clients: BenchClients, server: ChildProcess, ready: Embed
         '',
       ),
     ],
-    details: { requests: options.requests, rounds: options.rounds, concurrency: CONCURRENCY, payloadBytes: ECHO_PAYLOAD.length, samples },
+    details: { requests: options.requests, rounds: options.rounds, warmupRounds: options.warmupRounds, concurrency: CONCURRENCY, payloadBytes: ECHO_PAYLOAD.length, samples },
   };
 }
 
