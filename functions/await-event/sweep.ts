@@ -1,10 +1,10 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import * as z from 'zod';
 import { s3 } from '../lib/clients';
 import { readEnvironment } from '../lib/environment';
-import { awsErrorName } from '../lib/errors';
 import { WAITS_PREFIX } from '../lib/event-waits';
 import { logger } from '../lib/logger';
-import { waitRecordSchema, type WaitRecord } from './wait-store';
+import { deleteWait, readWait, type StoredWait, type WaitRecord } from './wait-store';
 
 /**
  * How long a recorded wait's Task can live: its TimeoutSeconds (WaitForEndpoint: `$.config.poll.endpointSeconds`,
@@ -38,7 +38,7 @@ export async function sweepExpiredWaits(now: Date): Promise<string[]> {
     const page = await s3().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: WAITS_PREFIX, ContinuationToken: token }));
     for (const { Key: key, LastModified: modified } of page.Contents ?? []) {
       const old = modified === undefined || now.getTime() - modified.getTime() >= SWEEP_MIN_AGE_SECONDS * 1000;
-      if (key && old && (await removeIfExpired(bucket, key, now))) removed.push(key);
+      if (key && old && (await removeIfExpired(key, now))) removed.push(key);
     }
     token = page.NextContinuationToken;
   } while (token);
@@ -46,18 +46,18 @@ export async function sweepExpiredWaits(now: Date): Promise<string[]> {
   return removed;
 }
 
-async function removeIfExpired(bucket: string, key: string, now: Date): Promise<boolean> {
+async function removeIfExpired(key: string, now: Date): Promise<boolean> {
+  let wait: StoredWait | undefined;
   try {
-    const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const parsed = waitRecordSchema.safeParse(JSON.parse((await object.Body?.transformToString()) ?? ''));
-    const timeout = parsed.success ? taskTimeoutSeconds(parsed.data) : undefined;
-    if (!parsed.success || timeout === undefined) return false;
-    if (now.getTime() <= Date.parse(parsed.data.registeredAt) + timeout * 1000) return false;
-    await s3().send(new DeleteObjectCommand({ Bucket: bucket, Key: key, IfMatch: object.ETag }));
-    return true;
+    wait = await readWait(key);
   } catch (error) {
-    // Gone meanwhile (settled by its event), replaced (a newer token), or unreadable: not this sweep's to remove.
-    if (['NoSuchKey', 'PreconditionFailed', 'SyntaxError'].includes(awsErrorName(error) ?? '')) return false;
+    // Not a wait record (not JSON, not its shape): not this sweep's to judge.
+    if (error instanceof SyntaxError || error instanceof z.ZodError) return false;
     throw error;
   }
+  // Gone meanwhile (settled by its event), or its Task may still be waiting: nothing to remove.
+  const timeout = wait && taskTimeoutSeconds(wait.record);
+  if (!wait || timeout === undefined || now.getTime() <= Date.parse(wait.record.registeredAt) + timeout * 1000) return false;
+  // Replaced meanwhile by a newer token: deleteWait removes only the version judged.
+  return deleteWait(key, wait.etag);
 }

@@ -11,7 +11,7 @@ import { readTextObject } from '../lib/s3-objects';
  * event names — `waits/endpoints/<endpoint>/<execution>.json` (an endpoint state change names the endpoint) or
  * `waits/outputs/<inferenceId>.json` (an async notification names the inference).
  */
-export const waitRecordSchema = z.object({
+const waitRecordSchema = z.object({
   taskToken: z.string().min(1),
   wait: z.enum(['endpoint', 'output']),
   state: z.unknown(),
