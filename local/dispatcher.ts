@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AwsError } from './aws-error';
 import { sendServiceError } from './error-shapes';
 import { describeCall } from './fault-points';
-import { FaultInjector, type FaultCall, type FaultOutcome } from './faults';
+import { FaultInjector, type FaultCall } from './faults';
 import { serveInProcess } from './in-process-connections';
 import { newAdminToken } from './admin-token';
 import { RequestGuard } from './request-guard';
@@ -102,19 +102,16 @@ export class Dispatcher {
       const call = describeCall(module.name, req, ctx);
       if (call.operation === undefined && module.namesOperationInBody) {
         // Heard and checked once the module has read the Action from the body (see RequestContext.operationNamed).
-        ctx.operationNamed = async (operation) => {
-          const fault = this.heard({ ...call, operation });
-          if (fault && 'error' in fault) throw fault.error;
-          if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-        };
+        ctx.operationNamed = (operation) => this.admit({ ...call, operation });
       } else {
-        const fault = this.heard(call);
-        if (fault && 'error' in fault) {
+        try {
+          await this.admit(call);
+        } catch (error) {
+          if (!(error instanceof AwsError)) throw error;
           req.resume();
-          sendServiceError(module.name, res, fault.error, ctx);
+          sendServiceError(module.name, res, error, ctx);
           return;
         }
-        if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
       }
       const authorizer = this.authorizer;
       if (authorizer) ctx.authorize = (operation, input) => authorizer.authorize(module.name, operation, input, ctx);
@@ -126,10 +123,12 @@ export class Dispatcher {
     }
   }
 
-  /** Tells the listeners of a call and returns the fault rule's outcome for it. */
-  private heard(call: FaultCall): FaultOutcome {
+  /** Tells the listeners of a call, then applies the fault rules to it: throws the injected error, or waits the delay. */
+  private async admit(call: FaultCall): Promise<void> {
     for (const listener of this.callListeners) listener(call);
-    return this.faults.check(call);
+    const fault = this.faults.check(call);
+    if (fault && 'error' in fault) throw fault.error;
+    if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
   }
 
   private context(req: IncomingMessage): RequestContext {
